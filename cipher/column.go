@@ -1,0 +1,185 @@
+package cipher
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"sync/atomic"
+	"unsafe"
+)
+
+// ColumnOption configures a Column.
+type ColumnOption func(*Column)
+
+// WithScope sets the key scope; the default is "table.column". Columns that
+// share a scope share a keyset.
+func WithScope(scope string) ColumnOption { return func(c *Column) { c.scope = scope } }
+
+// WithPadding pads every encoded value to a multiple of bucket bytes, so
+// ciphertext lengths reveal only the bucket. 0 or 1 disables padding.
+func WithPadding(bucket int) ColumnOption { return func(c *Column) { c.pad = bucket } }
+
+// WithMaxLength refuses strings and byte slices longer than n bytes.
+func WithMaxLength(n int) ColumnOption { return func(c *Column) { c.maxLen = n } }
+
+// Column seals and opens the values of one protected column. It is safe
+// for concurrent use.
+type Column struct {
+	ring          *Keyring
+	table, column string
+	scope         string
+	pad, maxLen   int
+	ad            []byte // associated data without row binding
+	place         uint32
+	keys          atomic.Pointer[loaded]
+	lastRefresh   atomic.Int64
+}
+
+// Column returns the sealer for table.column. It does no I/O: keys are
+// loaded (or created) on the first Seal.
+func (r *Keyring) Column(table, column string, opts ...ColumnOption) (*Column, error) {
+	c := &Column{ring: r, table: table, column: column, scope: table + "." + column}
+	for _, o := range opts {
+		o(c)
+	}
+	switch {
+	case table == "" || column == "":
+		return nil, fmt.Errorf("phicrypt: column needs a table and column name, got %q.%q", table, column)
+	case len(table) > 0xffff || len(column) > 0xffff || len(c.scope) > 0xffff || c.scope == "":
+		return nil, fmt.Errorf("phicrypt: table, column or scope name too long for %q.%q", table, column)
+	case c.pad < 0 || c.pad > 1<<16:
+		return nil, fmt.Errorf("phicrypt: column %s.%s: padding bucket %d out of range 0..65536", table, column, c.pad)
+	case c.maxLen < 0:
+		return nil, fmt.Errorf("phicrypt: column %s.%s: negative maximum length", table, column)
+	}
+	c.ad = appendAD(nil, table, column, nil)
+	c.place = placeCheck(c.ad)
+	return c, nil
+}
+
+// Table returns the column's table name.
+func (c *Column) Table() string { return c.table }
+
+// Name returns the column name.
+func (c *Column) Name() string { return c.column }
+
+// Scope returns the key scope.
+func (c *Column) Scope() string { return c.scope }
+
+func (c *Column) fail(op string, err error) error {
+	return &Error{Op: op, Table: c.table, Column: c.column, Err: err}
+}
+
+func (c *Column) keysFor(ctx context.Context, create bool) (*loaded, error) {
+	if l := c.keys.Load(); c.ring.fresh(l) {
+		return l, nil
+	}
+	l, err := c.ring.load(ctx, c.scope, PurposeValue, create)
+	if err != nil {
+		return nil, err
+	}
+	c.keys.Store(l)
+	return l, nil
+}
+
+func (c *Column) adFor(row []byte) ([]byte, uint32) {
+	if row == nil {
+		return c.ad, c.place
+	}
+	ad := make([]byte, 0, len(c.ad)+4+len(row))
+	ad = append(ad, c.ad[:len(c.ad)-1]...)
+	ad = append(ad, 1)
+	ad = binary.BigEndian.AppendUint32(ad, uint32(len(row)))
+	ad = append(ad, row...)
+	return ad, placeCheck(ad)
+}
+
+// Seal encrypts v, bound to this column and, when row is non-nil, to the
+// row-binding value row (an empty non-nil row is a binding too). v must be a
+// string, []byte, int64, float64, bool, Date or time.Time.
+func (c *Column) Seal(ctx context.Context, v any, row []byte) ([]byte, error) {
+	n, err := encodedLen(v)
+	if err != nil {
+		return nil, c.fail("seal", err)
+	}
+	if c.maxLen > 0 && n-1 > c.maxLen {
+		switch v.(type) {
+		case string, []byte:
+			return nil, c.fail("seal", fmt.Errorf("%w: %d bytes, maximum %d", ErrValueTooLong, n-1, c.maxLen))
+		}
+	}
+	k, err := c.keysFor(ctx, true)
+	if err != nil {
+		return nil, c.fail("seal", err)
+	}
+	ad, place := c.adFor(row)
+	total := paddedLen(n, c.pad)
+	start := prefixLen + nonceLen
+	out := make([]byte, start+total, start+total+tagLen)
+	out[0] = FormatVersion
+	binary.BigEndian.PutUint32(out[1:], place)
+	out[headerLen] = tinkPrefix
+	binary.BigEndian.PutUint32(out[headerLen+1:], k.primaryID)
+	nonce := out[prefixLen:start]
+	rand.Read(nonce)
+	pt := out[start:]
+	if err := encodeValue(pt, v, n); err != nil {
+		return nil, c.fail("seal", err)
+	}
+	// pt and the sealed output start at the same byte: an exact overlap,
+	// which GCM permits.
+	return k.primary.Seal(out[:start], nonce, pt, ad), nil
+}
+
+// Open decrypts a ciphertext of this column (and row, as given to Seal)
+// and returns the value with the Go type it was sealed with.
+func (c *Column) Open(ctx context.Context, ct []byte, row []byte) (any, error) {
+	if len(ct) >= 1 && ct[0] != FormatVersion {
+		return nil, c.fail("open", fmt.Errorf("%w: %#x", ErrUnsupportedVersion, ct[0]))
+	}
+	if len(ct) < minCTLength {
+		return nil, c.fail("open", fmt.Errorf("%w: %d bytes, at least %d", ErrTruncated, len(ct), minCTLength))
+	}
+	ad, place := c.adFor(row)
+	if binary.BigEndian.Uint32(ct[1:]) != place {
+		return nil, c.fail("open", ErrMisplaced)
+	}
+	if ct[headerLen] != tinkPrefix {
+		return nil, c.fail("open", ErrTampered)
+	}
+	id := binary.BigEndian.Uint32(ct[headerLen+1:])
+	k, err := c.keysFor(ctx, false)
+	if err != nil {
+		return nil, c.fail("open", err)
+	}
+	g := k.byID[id]
+	if g == nil {
+		// Another process may have rotated the keyset since we loaded it.
+		now := c.ring.now().UnixNano()
+		if last := c.lastRefresh.Load(); now-last > int64(unknownKeyRefresh) && c.lastRefresh.CompareAndSwap(last, now) {
+			c.ring.Invalidate()
+			if k, err = c.keysFor(ctx, false); err != nil {
+				return nil, c.fail("open", err)
+			}
+			g = k.byID[id]
+		}
+		if g == nil {
+			return nil, c.fail("open", fmt.Errorf("%w: %d", ErrUnknownKey, id))
+		}
+	}
+	start := prefixLen + nonceLen
+	pt, err := g.Open(make([]byte, 0, len(ct)-start-tagLen), ct[prefixLen:start], ct[start:], ad)
+	if err != nil {
+		return nil, c.fail("open", ErrTampered)
+	}
+	if len(pt) > 0 && pt[0] == tagString && len(pt) > 1 {
+		// pt is ours alone: the string may share its memory.
+		return unsafe.String(&pt[1], len(pt)-1), nil
+	}
+	v, err := decodeValue(pt)
+	if err != nil {
+		return nil, c.fail("open", err)
+	}
+	return v, nil
+}

@@ -1,0 +1,66 @@
+package cipher
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/phicrypt/phicrypt/keyprovider"
+)
+
+// Errors returned by Seal, Open and the Keyring; match them with errors.Is.
+// Key-service failures also match the keyprovider sentinels
+// (keyprovider.ErrWrongKey for the wrong KEK, keyprovider.ErrUnavailable for
+// an outage), re-exported here for convenience.
+var (
+	// ErrTruncated: the ciphertext is shorter than the smallest valid one.
+	ErrTruncated = errors.New("ciphertext is truncated")
+	// ErrUnsupportedVersion: the first byte names a format this build does
+	// not know.
+	ErrUnsupportedVersion = errors.New("unsupported ciphertext format version")
+	// ErrMisplaced: the ciphertext was sealed for another table, column or
+	// row (its place check does not match).
+	ErrMisplaced = errors.New("ciphertext belongs to another table, column or row")
+	// ErrUnknownKey: no key of the keyset has the ciphertext's key id.
+	ErrUnknownKey = errors.New("ciphertext names a key id the keyset does not have")
+	// ErrTampered: authentication failed; the ciphertext was altered.
+	ErrTampered = errors.New("ciphertext failed authentication (tampered or damaged)")
+	// ErrMalformedValue: the decrypted value does not decode. Only a bug or
+	// a forged keyset can cause it.
+	ErrMalformedValue = errors.New("decrypted value is malformed")
+	// ErrUnsupportedType: Seal was given a Go type it cannot encode.
+	ErrUnsupportedType = errors.New("unsupported value type")
+	// ErrValueTooLong: the value is longer than the column allows.
+	ErrValueTooLong = errors.New("value longer than the column's maximum")
+	// ErrKeysetNotFound: the store holds no keyset for the scope.
+	ErrKeysetNotFound = errors.New("no keyset for this scope")
+	// ErrConflict: a Store.Put lost a race with another writer.
+	ErrConflict = errors.New("keyset record changed concurrently")
+	// ErrBadRecord: a stored keyset record does not parse or does not match
+	// its scope.
+	ErrBadRecord = errors.New("malformed keyset record")
+
+	// ErrWrongKEK is keyprovider.ErrWrongKey: the KEK cannot unwrap the keyset.
+	ErrWrongKEK = keyprovider.ErrWrongKey
+	// ErrKMSUnavailable is keyprovider.ErrUnavailable.
+	ErrKMSUnavailable = keyprovider.ErrUnavailable
+)
+
+// Error describes a failure to seal or open a value, or to load a keyset.
+// It names the place, never the value.
+type Error struct {
+	Op     string // "seal", "open", "load keyset", "rotate", "rewrap"
+	Table  string
+	Column string
+	Scope  string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	where := e.Scope
+	if e.Table != "" || e.Column != "" {
+		where = e.Table + "." + e.Column
+	}
+	return fmt.Sprintf("phicrypt: %s %s: %v", e.Op, where, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
