@@ -20,9 +20,9 @@ const (
 	keyIDLen    = 4
 	nonceLen    = 12
 	tagLen      = 16
-	headerLen   = 1 + placeLen               // version + place
-	tinkHdrLen  = 1 + keyIDLen               // Tink prefix
-	prefixLen   = headerLen + tinkHdrLen     // bytes before the nonce
+	headerLen   = 1 + placeLen           // version + place
+	tinkHdrLen  = 1 + keyIDLen           // Tink prefix
+	prefixLen   = headerLen + tinkHdrLen // bytes before the nonce
 	overhead    = prefixLen + nonceLen + tagLen
 	minCTLength = overhead + 1 // every encoded value has a type byte
 )

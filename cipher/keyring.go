@@ -3,8 +3,8 @@ package cipher
 import (
 	"bytes"
 	"context"
-	stdcipher "crypto/cipher"
 	"crypto/aes"
+	stdcipher "crypto/cipher"
 	"errors"
 	"fmt"
 	"sync"

@@ -247,7 +247,6 @@ func TestFileStore(t *testing.T) {
 
 func containsPath(err error, p string) bool { return err != nil && strings.Contains(err.Error(), p) }
 
-
 func TestRecordDecodeRejects(t *testing.T) {
 	good, _ := (&cipher.Record{Scope: "p.s", Purpose: cipher.PurposeValue, KEK: "local:k", Generation: 3, EncryptedKeyset: []byte("x")}).MarshalBinary()
 	var r cipher.Record
