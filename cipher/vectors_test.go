@@ -236,7 +236,7 @@ func generateVectors(t *testing.T) {
 	ctx := context.Background()
 	hexp := func(s string) *string { return &s }
 	vf := vectorFile{
-		Comment: "Known-answer vectors for the phicrypt ciphertext, associated data, value encoding and keyset record (docs/FORMAT.md). The KEK keyset is a test key: never use it for data.",
+		Comment:   "Known-answer vectors for the phicrypt ciphertext, associated data, value encoding and keyset record (docs/FORMAT.md). The KEK keyset is a test key: never use it for data.",
 		KEKURI:    kek.uri,
 		KEKKeyset: json.RawMessage(kekJSON.Bytes()),
 	}

@@ -1,0 +1,22 @@
+# phicrypt: `make test` runs every test of the repository.
+GO ?= go
+export PATH := $(PATH):/usr/local/go/bin
+
+.PHONY: test test-main test-vault check-tools quickstart
+
+test: check-tools test-main test-vault
+
+check-tools:
+	@command -v $(GO) >/dev/null || { echo "make test: Go is not installed (want Go 1.26 in PATH or /usr/local/go/bin)" >&2; exit 1; }
+
+test-main:
+	$(GO) vet ./...
+	$(GO) test -race ./...
+
+# The real Vault server runs in process; its module is kept apart so the main
+# module does not depend on Vault's server code.
+test-vault:
+	cd integration/vault && $(GO) vet ./... && $(GO) test -race ./...
+
+quickstart:
+	$(GO) run ./examples/quickstart
