@@ -45,4 +45,3 @@ func TestQuickstart(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
