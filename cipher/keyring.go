@@ -75,6 +75,8 @@ type loaded struct {
 	primaryID uint32
 	primary   stdcipher.AEAD
 	byID      map[uint32]stdcipher.AEAD
+	// index keysets
+	index *IndexKeys
 }
 
 // NewKeyring returns a Keyring over cfg.Store wrapped by cfg.KEK.
@@ -277,7 +279,12 @@ func (r *Keyring) unwrap(ctx context.Context, rec *Record) (*keyset.Handle, erro
 func (r *Keyring) prepare(rec *Record, h *keyset.Handle, epoch uint64) (*loaded, error) {
 	l := &loaded{rec: rec, handle: h, expires: r.now().Add(r.ttl), epoch: epoch}
 	time.AfterFunc(r.ttl, func() { l.stale.Store(true) })
-	if rec.Purpose != PurposeValue {
+	if rec.Purpose == PurposeIndex {
+		ik, err := newIndexKeys(rec.Scope, h)
+		if err != nil {
+			return nil, err
+		}
+		l.index = ik
 		return l, nil
 	}
 	l.byID = make(map[uint32]stdcipher.AEAD, h.Len())
