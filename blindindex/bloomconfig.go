@@ -53,6 +53,14 @@ type BloomConfig struct {
 // GramCount returns how many grams a normalized value of n runes yields
 // (before de-duplication), after the MaxGrams cap.
 func (c BloomConfig) GramCount(n int) int {
+	count := c.uncappedGramCount(n)
+	if c.MaxGrams > 0 && count > c.MaxGrams {
+		count = c.MaxGrams
+	}
+	return count
+}
+
+func (c BloomConfig) uncappedGramCount(n int) int {
 	count := 0
 	switch c.Kind {
 	case Prefix:
@@ -64,9 +72,6 @@ func (c BloomConfig) GramCount(n int) int {
 		for g := c.MinGram; g <= c.MaxGram && g <= n; g++ {
 			count += n - g + 1
 		}
-	}
-	if c.MaxGrams > 0 && count > c.MaxGrams {
-		count = c.MaxGrams
 	}
 	return count
 }

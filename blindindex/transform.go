@@ -34,6 +34,11 @@ type Chain struct {
 	// notIdem is negated so that the zero Chain, the identity, is
 	// idempotent.
 	notIdem bool
+	// fused marks chains of nfkc, casefold, lower and trim only: on ASCII
+	// they reduce to one pass of case mapping and space folding, in any
+	// order, since NFKC is the identity there and case mapping neither
+	// makes nor removes white space.
+	fused, fusedLower, fusedTrim bool
 }
 
 // kind identifies a transform independently of its argument, for the
@@ -91,7 +96,61 @@ func ParseChain(spec string) (Chain, error) {
 		steps = append(steps, s)
 		names = append(names, s.Name())
 	}
-	return Chain{steps: steps, spec: strings.Join(names, ","), notIdem: !chainIdempotent(steps)}, nil
+	c := Chain{steps: steps, spec: strings.Join(names, ","), notIdem: !chainIdempotent(steps), fused: true}
+	for _, s := range steps {
+		switch s.kind() {
+		case kindNFKC:
+		case kindCasefold, kindLower:
+			c.fusedLower = true
+		case kindTrim:
+			c.fusedTrim = true
+		default:
+			c.fused = false
+		}
+	}
+	return c, nil
+}
+
+// appendFused is Append for a fused chain on ASCII src.
+func (c Chain) appendFused(dst, src []byte) ([]byte, error) {
+	start := len(dst)
+	dst = slices.Grow(dst, len(src))[:start+len(src)]
+	b := dst[start:]
+	w := 0
+	switch {
+	case !c.fusedTrim && !c.fusedLower:
+		w = copy(b, src)
+	case !c.fusedTrim:
+		for i, ch := range src {
+			b[i] = asciiLower[ch]
+		}
+		w = len(src)
+	default:
+		space := true // drops leading white space
+		for _, ch := range src {
+			if asciiSpace[ch] != 0 {
+				if !space {
+					b[w] = ' '
+					w++
+					space = true
+				}
+				continue
+			}
+			if c.fusedLower {
+				ch = asciiLower[ch]
+			}
+			b[w] = ch
+			w++
+			space = false
+		}
+		if w > 0 && space {
+			w--
+		}
+	}
+	if w == 0 {
+		return dst[:start], ErrEmptyValue
+	}
+	return dst[:start+w], nil
 }
 
 func parseStep(p string) (step, error) {
@@ -189,6 +248,9 @@ func (c Chain) Idempotent() bool { return !c.notIdem }
 // nfkc, casefold, lower, trim, digits, letters, alnum, first and last.
 func (c Chain) Append(dst, src []byte) ([]byte, error) {
 	ascii := isASCII(src)
+	if ascii && c.fused {
+		return c.appendFused(dst, src)
+	}
 	if !ascii && !utf8.Valid(src) {
 		return dst, ErrInvalidUTF8
 	}

@@ -1,0 +1,77 @@
+package blindindex
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"hash"
+	"sync"
+	"sync/atomic"
+)
+
+// Each index derives its own HMAC key from every key of the PRF:
+//
+//	k_index = HMAC(k, "phicrypt-bidx" | version | kind | u16 len(name) | name)
+//
+// Tokens are then HMACs under k_index of a short message, so the domain is
+// hashed once per key instead of once per token, and the index keeps
+// pooled HMAC states of its own key (one pool operation per token).
+type domainMACs struct {
+	domain []byte
+	cur    atomic.Pointer[macSet]
+}
+
+// macSet holds the derived keys of one PRF value. A PRF is replaced as a
+// whole (key rotation, cache refresh), so a new PRF value starts a new set.
+type macSet struct {
+	prf   PRF
+	pools map[uint32]*sync.Pool
+}
+
+// macState is a keyed HMAC with scratch buffers for the message and MAC.
+type macState struct {
+	h   hash.Hash
+	msg []byte
+	mac []byte
+}
+
+func newDomainMACs(kind byte, name string) *domainMACs {
+	d := append([]byte(tokenDomain), tokenVersion, kind)
+	d = binary.BigEndian.AppendUint16(d, uint16(len(name)))
+	return &domainMACs{domain: append(d, name...)}
+}
+
+// pool returns the pool of HMAC states under the index key derived from
+// key id of prf. PRF implementations must be comparable (pointers).
+func (d *domainMACs) pool(prf PRF, id uint32) (*sync.Pool, error) {
+	if s := d.cur.Load(); s != nil && s.prf == prf {
+		if p := s.pools[id]; p != nil {
+			return p, nil
+		}
+	}
+	key, err := prf.Sum(id, nil, d.domain)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnknownKey, err)
+	}
+	p := &sync.Pool{New: func() any {
+		return &macState{h: hmac.New(sha256.New, key), msg: make([]byte, 0, 128), mac: make([]byte, 0, sha256.Size)}
+	}}
+	next := &macSet{prf: prf, pools: map[uint32]*sync.Pool{id: p}}
+	if s := d.cur.Load(); s != nil && s.prf == prf {
+		for k, v := range s.pools {
+			if k != id {
+				next.pools[k] = v
+			}
+		}
+	}
+	d.cur.Store(next)
+	return p, nil
+}
+
+// sum computes the MAC of st.msg into st.mac.
+func (st *macState) sum() {
+	st.h.Reset()
+	st.h.Write(st.msg)
+	st.mac = st.h.Sum(st.mac[:0])
+}
