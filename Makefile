@@ -2,12 +2,16 @@
 GO ?= go
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: test test-main test-vault check-tools quickstart
+.PHONY: test test-main test-vault check-tools deps quickstart
 
-test: check-tools test-main test-vault
+test: check-tools deps test-main test-vault
 
 check-tools:
 	@command -v $(GO) >/dev/null || { echo "make test: Go is not installed (want Go 1.26 in PATH or /usr/local/go/bin)" >&2; exit 1; }
+
+# Database servers that internal/testdb starts for the tests.
+deps:
+	bash scripts/test-deps.sh
 
 test-main:
 	$(GO) vet ./...
