@@ -1,0 +1,166 @@
+package sqlwrap
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// EnsureSchema creates every table of the schema, adds the columns and
+// indexes it lacks, and creates the keyset table. It is idempotent and
+// never drops or changes an existing column.
+func (db *DB) EnsureSchema(ctx context.Context) error {
+	if err := db.keysets.EnsureTable(ctx); err != nil {
+		return err
+	}
+	for _, rt := range db.tables {
+		if err := db.ensureTable(ctx, rt); err != nil {
+			return &Error{Op: "ensure schema", Table: rt.t.Name, Err: err}
+		}
+		if err := db.warmTable(ctx, rt); err != nil {
+			return err
+		}
+	}
+	return db.VerifySchema(ctx)
+}
+
+func (db *DB) ensureTable(ctx context.Context, rt *tableRT) error {
+	d, t := rt.d, rt.t
+	cols := rt.storage()
+	defs := []string{d.q(t.Key) + " " + d.keyDef(t.KeyType)}
+	for _, c := range cols {
+		defs = append(defs, d.q(c.name)+" "+c.typ)
+	}
+	if _, err := db.db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", d.q(t.Name), strings.Join(defs, ", "))); err != nil {
+		return err
+	}
+	have, err := db.existingColumns(ctx, t.Name)
+	if err != nil {
+		return err
+	}
+	for _, c := range cols {
+		if have[strings.ToLower(c.name)] {
+			continue
+		}
+		if _, err := db.db.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", d.q(t.Name), d.q(c.name), c.typ)); err != nil {
+			return fmt.Errorf("add column %s: %w", c.name, err)
+		}
+	}
+	for _, c := range cols {
+		if c.index == "" {
+			continue
+		}
+		name := indexName(t.Name, c.name)
+		var stmt string
+		switch {
+		case c.index == "gin":
+			// fastupdate off: rows go straight into the index instead of a
+			// pending list, which the planner costs as a full scan until the
+			// next vacuum, so searches right after a bulk load stayed slow.
+			stmt = fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s USING GIN (%s) WITH (fastupdate = off)", d.q(name), d.q(t.Name), d.q(c.name))
+		default:
+			stmt = fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", d.q(name), d.q(t.Name), d.q(c.name))
+		}
+		if _, err := db.db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("create index %s: %w", name, err)
+		}
+	}
+	for _, br := range rt.side {
+		kt := d.keyRefType(t.KeyType)
+		stmt := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (tok BIGINT NOT NULL, k %s NOT NULL, PRIMARY KEY (tok, k))", d.q(br.table), kt)
+		if _, err := db.db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("create side table %s: %w", br.table, err)
+		}
+		stmt = fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (k)", d.q(indexName(br.table, "k")), d.q(br.table))
+		if _, err := db.db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("create index on %s: %w", br.table, err)
+		}
+	}
+	return nil
+}
+
+// indexName keeps index names unique per database (PostgreSQL and SQLite
+// share one namespace across tables) and within 64 bytes.
+func indexName(table, col string) string {
+	n := "phx_" + table + "_" + col
+	if len(n) > 63 {
+		n = n[:54] + fmt.Sprintf("_%08x", fnv32(n))
+	}
+	return n
+}
+
+func fnv32(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+func (db *DB) existingColumns(ctx context.Context, table string) (map[string]bool, error) {
+	var rows *sql.Rows
+	var err error
+	switch db.d.name {
+	case "sqlite":
+		rows, err = db.db.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
+	case "postgres":
+		rows, err = db.db.QueryContext(ctx, "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1", table)
+	default:
+		rows, err = db.db.QueryContext(ctx, "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?", table)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	have := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		have[strings.ToLower(n)] = true
+	}
+	return have, rows.Err()
+}
+
+// VerifySchema checks that every column the schema needs exists in the
+// database. The wrapper refuses to use a table that fails it: writing a
+// row without its token columns would make it unsearchable, and reading
+// one without its ciphertext column would return nothing for PHI.
+func (db *DB) VerifySchema(ctx context.Context) error {
+	for _, rt := range db.tables {
+		if err := db.verifyTable(ctx, rt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) verifyTable(ctx context.Context, rt *tableRT) error {
+	have, err := db.existingColumns(ctx, rt.t.Name)
+	if err != nil {
+		return &Error{Op: "verify schema", Table: rt.t.Name, Err: err}
+	}
+	need := append([]string{rt.t.Key}, func() []string {
+		var n []string
+		for _, c := range rt.storage() {
+			n = append(n, c.name)
+		}
+		return n
+	}()...)
+	for _, n := range need {
+		if !have[strings.ToLower(n)] {
+			return &Error{Op: "verify schema", Table: rt.t.Name, Column: n, Err: ErrMissingColumn}
+		}
+	}
+	for _, br := range rt.side {
+		have, err := db.existingColumns(ctx, br.table)
+		if err != nil || !have["tok"] || !have["k"] {
+			return &Error{Op: "verify schema", Table: br.table, Column: "tok", Err: ErrMissingColumn}
+		}
+	}
+	rt.verified.Store(true)
+	return nil
+}

@@ -1,0 +1,49 @@
+package sqlwrap
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors of the wrapper; match them with errors.Is. Messages name the
+// table, column and reason, never a value.
+var (
+	// ErrUnsupported: the query asks something the tokens cannot answer
+	// safely (a range, ORDER BY or LIKE on a protected column, Contains on
+	// a column with prefix tokens only, Eq on a column without an equality
+	// index).
+	ErrUnsupported = errors.New("unsupported on a protected column")
+	// ErrUnknownColumn: the column is not in the schema.
+	ErrUnknownColumn = errors.New("unknown column")
+	// ErrUnknownTable: the table is not in the schema.
+	ErrUnknownTable = errors.New("unknown table")
+	// ErrWrongType: a value does not have the column's type.
+	ErrWrongType = errors.New("wrong value type")
+	// ErrNotNull: NULL for a column that is not nullable.
+	ErrNotNull = errors.New("NULL in a column that is not nullable")
+	// ErrMissingColumn: a column the schema needs is missing in the
+	// database (run EnsureSchema).
+	ErrMissingColumn = errors.New("column missing in the database")
+	// ErrNotFound: Get found no row with that key.
+	ErrNotFound = errors.New("row not found")
+	// ErrRowBinding: the row-binding value is needed but not given.
+	ErrRowBinding = errors.New("row-binding value needed")
+)
+
+// Error locates a failure.
+type Error struct {
+	Op     string
+	Table  string
+	Column string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	where := e.Table
+	if e.Column != "" {
+		where += "." + e.Column
+	}
+	return fmt.Sprintf("phicrypt: %s %s: %v", e.Op, where, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }

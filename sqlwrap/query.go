@@ -1,0 +1,620 @@
+package sqlwrap
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/phicrypt/phicrypt/blindindex"
+)
+
+// Pred is one condition of a Find; conditions are ANDed.
+type Pred struct {
+	op   string
+	col  string
+	vals []any
+}
+
+// Eq matches rows whose column equals v. On a protected column it uses
+// the column's first equality index (or a compound index when every part
+// has an Eq) and compares under that index's transforms: with "casefold",
+// Eq("last_name", "smith") matches "Smith".
+func Eq(col string, v any) Pred { return Pred{op: "eq", col: col, vals: []any{v}} }
+
+// In matches rows whose column equals any of vs.
+func In(col string, vs ...any) Pred { return Pred{op: "in", col: col, vals: vs} }
+
+// Prefix matches rows whose protected column starts with s, under the
+// prefix index's transforms. s must have at least the index's minimum
+// gram length.
+func Prefix(col, s string) Pred { return Pred{op: "prefix", col: col, vals: []any{s}} }
+
+// Contains matches rows whose protected column contains s, through a
+// substring index.
+func Contains(col, s string) Pred { return Pred{op: "contains", col: col, vals: []any{s}} }
+
+// IsNull matches rows where the column is NULL.
+func IsNull(col string) Pred { return Pred{op: "isnull", col: col} }
+
+// NotNull matches rows where the column is not NULL.
+func NotNull(col string) Pred { return Pred{op: "notnull", col: col} }
+
+// Ne, Lt, Le, Gt and Ge compare an unprotected column; on a protected
+// column they are refused (ErrUnsupported).
+func Ne(col string, v any) Pred { return Pred{op: "<>", col: col, vals: []any{v}} }
+
+// Lt is col < v on an unprotected column.
+func Lt(col string, v any) Pred { return Pred{op: "<", col: col, vals: []any{v}} }
+
+// Le is col <= v on an unprotected column.
+func Le(col string, v any) Pred { return Pred{op: "<=", col: col, vals: []any{v}} }
+
+// Gt is col > v on an unprotected column.
+func Gt(col string, v any) Pred { return Pred{op: ">", col: col, vals: []any{v}} }
+
+// Ge is col >= v on an unprotected column.
+func Ge(col string, v any) Pred { return Pred{op: ">=", col: col, vals: []any{v}} }
+
+// Like is col LIKE pattern on an unprotected column; on a protected column
+// use Prefix or Contains.
+func Like(col, pattern string) Pred { return Pred{op: "like", col: col, vals: []any{pattern}} }
+
+// Order sorts by an unprotected column.
+type Order struct {
+	Col  string
+	Desc bool
+}
+
+// Query is a Find: conditions, ordering and a limit.
+type Query struct {
+	Where   []Pred
+	OrderBy []Order
+	// GroupBy is refused on protected columns and not supported otherwise;
+	// it exists so that the refusal is explicit.
+	GroupBy []string
+	Limit   int
+}
+
+// check is a post-filter on decrypted values.
+type check struct {
+	cr    *colRT
+	match func(v any) bool
+}
+
+type builder struct {
+	ta     *TableAccess
+	where  []string
+	args   []any
+	checks []check
+}
+
+func (b *builder) arg(v any) string {
+	b.args = append(b.args, v)
+	return b.ta.rt.d.ph(len(b.args))
+}
+
+func (b *builder) unsupported(col, reason string) error {
+	return &Error{Op: "find", Table: b.ta.rt.t.Name, Column: col, Err: fmt.Errorf("%w: %s", ErrUnsupported, reason)}
+}
+
+// normText applies a chain to the token text of v, for exact comparison.
+func normText(ch blindindex.Chain, v any) (string, bool) {
+	out, err := ch.Append(nil, []byte(tokenText(v)))
+	if err != nil {
+		return "", false
+	}
+	return string(out), true
+}
+
+func (b *builder) build(ctx context.Context, q Query) error {
+	rt := b.ta.rt
+	d := rt.d
+	for _, g := range q.GroupBy {
+		if _, ok := rt.cols[g]; ok {
+			return b.unsupported(g, "GROUP BY on ciphertext")
+		}
+		return b.unsupported(g, "GROUP BY is not supported by Find")
+	}
+	// Eq on every part of a compound index uses it.
+	used := map[int]bool{}
+	for _, c := range rt.comp {
+		vals := make([]any, len(c.cols))
+		idx := make([]int, len(c.cols))
+		ok := true
+		for i, cr := range c.cols {
+			found := false
+			for j, p := range q.Where {
+				if p.op == "eq" && p.col == cr.c.Name && !used[j] {
+					vals[i], idx[i], found = p.vals[0], j, true
+					break
+				}
+			}
+			ok = ok && found
+		}
+		if !ok {
+			continue
+		}
+		strs := make([]string, len(vals))
+		for i, v := range vals {
+			v, err := checkValue(c.cols[i].c.Type, v)
+			if err != nil {
+				return &Error{Op: "find", Table: rt.t.Name, Column: c.cols[i].c.Name, Err: err}
+			}
+			strs[i] = tokenText(v)
+		}
+		keys, err := c.keys.Get(ctx)
+		if err != nil {
+			return err
+		}
+		toks, err := c.c.QueryTokens(keys, strs...)
+		if err != nil {
+			return &Error{Op: "find", Table: rt.t.Name, Column: c.idx.Name, Err: err}
+		}
+		b.where = append(b.where, fmt.Sprintf("%s IN (%s)", d.q(c.idx.Name), b.tokens(toks)))
+		for i, cr := range c.cols {
+			used[idx[i]] = true
+			want, ok := normText(c.chs[i], vals[i])
+			ch := c.chs[i]
+			b.checks = append(b.checks, check{cr: cr, match: func(v any) bool {
+				got, ok2 := normText(ch, v)
+				return ok && ok2 && got == want
+			}})
+		}
+	}
+	for j, p := range q.Where {
+		if used[j] {
+			continue
+		}
+		cr, pc, err := rt.column("find", p.col)
+		if err != nil {
+			return err
+		}
+		if pc != nil {
+			if err := b.plain(p); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := b.protected(ctx, cr, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *builder) tokens(toks []int64) string {
+	ph := make([]string, len(toks))
+	for i, t := range toks {
+		ph[i] = b.arg(t)
+	}
+	return strings.Join(ph, ", ")
+}
+
+func (b *builder) plain(p Pred) error {
+	d := b.ta.rt.d
+	c := d.q(p.col)
+	switch p.op {
+	case "eq":
+		b.where = append(b.where, c+" = "+b.arg(p.vals[0]))
+	case "in":
+		if len(p.vals) == 0 {
+			b.where = append(b.where, "1 = 0")
+			return nil
+		}
+		ph := make([]string, len(p.vals))
+		for i, v := range p.vals {
+			ph[i] = b.arg(v)
+		}
+		b.where = append(b.where, c+" IN ("+strings.Join(ph, ", ")+")")
+	case "isnull":
+		b.where = append(b.where, c+" IS NULL")
+	case "notnull":
+		b.where = append(b.where, c+" IS NOT NULL")
+	case "like":
+		b.where = append(b.where, c+" LIKE "+b.arg(p.vals[0]))
+	case "<>", "<", "<=", ">", ">=":
+		b.where = append(b.where, c+" "+p.op+" "+b.arg(p.vals[0]))
+	default:
+		return &Error{Op: "find", Table: b.ta.rt.t.Name, Column: p.col, Err: fmt.Errorf("%s needs a protected column with that index", p.op)}
+	}
+	return nil
+}
+
+func (b *builder) protected(ctx context.Context, cr *colRT, p Pred) error {
+	rt := b.ta.rt
+	d := rt.d
+	col := cr.c.Name
+	switch p.op {
+	case "isnull":
+		b.where = append(b.where, d.q(col)+" IS NULL")
+		return nil
+	case "notnull":
+		b.where = append(b.where, d.q(col)+" IS NOT NULL")
+		return nil
+	case "<>", "<", "<=", ">", ">=":
+		return b.unsupported(col, "comparison "+p.op+" on ciphertext (tokens answer equality only)")
+	case "like":
+		return b.unsupported(col, "LIKE on ciphertext (use Prefix or Contains)")
+	}
+	keys, err := cr.keys.Get(ctx)
+	if err != nil {
+		return err
+	}
+	fail := func(err error) error { return &Error{Op: "find", Table: rt.t.Name, Column: col, Err: err} }
+	switch p.op {
+	case "eq", "in":
+		if len(cr.eq) == 0 {
+			return b.unsupported(col, "no equality index")
+		}
+		e := cr.eq[0]
+		var all []int64
+		var wants []string
+		for _, v := range p.vals {
+			if v == nil {
+				return b.unsupported(col, "Eq with NULL (use IsNull)")
+			}
+			v, err := checkValue(cr.c.Type, v)
+			if err != nil {
+				return fail(err)
+			}
+			toks, err := e.e.QueryTokens(keys, tokenText(v))
+			if errors.Is(err, blindindex.ErrEmptyValue) {
+				return b.unsupported(col, "Eq with a value that is empty after normalization (it has no token)")
+			}
+			if err != nil {
+				return fail(err)
+			}
+			all = append(all, toks...)
+			if w, ok := normText(e.ch, v); ok {
+				wants = append(wants, w)
+			}
+		}
+		if len(all) == 0 {
+			b.where = append(b.where, "1 = 0")
+			return nil
+		}
+		b.where = append(b.where, fmt.Sprintf("%s IN (%s)", d.q(e.idx.Name), b.tokens(all)))
+		b.checks = append(b.checks, check{cr: cr, match: func(v any) bool {
+			got, ok := normText(e.ch, v)
+			if !ok {
+				return false
+			}
+			for _, w := range wants {
+				if got == w {
+					return true
+				}
+			}
+			return false
+		}})
+		return nil
+	case "prefix", "contains":
+		br := cr.pre
+		if p.op == "contains" {
+			br = cr.sub
+		}
+		if br == nil {
+			return b.unsupported(col, fmt.Sprintf("no %s index", map[string]string{"prefix": "prefix", "contains": "substring"}[p.op]))
+		}
+		needle, ok := p.vals[0].(string)
+		if !ok {
+			return fail(fmt.Errorf("%w: %s needs a string", ErrWrongType, p.op))
+		}
+		norm, err := br.ch.Append(nil, []byte(needle))
+		if err != nil {
+			return fail(err)
+		}
+		runes := []rune(string(norm))
+		if len(runes) < br.idx.MinGram {
+			return fail(fmt.Errorf("%w: %d characters, minimum %d", blindindex.ErrNeedleTooShort, len(runes), br.idx.MinGram))
+		}
+		if err := b.bloomCond(br, keys, runes); err != nil {
+			return fail(err)
+		}
+		want := string(norm)
+		contains := p.op == "contains"
+		ch := br.ch
+		b.checks = append(b.checks, check{cr: cr, match: func(v any) bool {
+			got, ok := normText(ch, v)
+			if !ok {
+				return false
+			}
+			if contains {
+				return strings.Contains(got, want)
+			}
+			return strings.HasPrefix(got, want)
+		}})
+		return nil
+	}
+	return b.unsupported(col, "unknown predicate")
+}
+
+func (b *builder) bloomCond(br *bloomRT, keys blindindex.PRF, runes []rune) error {
+	d := b.ta.rt.d
+	if d.pgBloom {
+		sets, err := br.bloom.Needle(keys, string(runes))
+		if err != nil {
+			return err
+		}
+		var ors []string
+		for _, s := range sets {
+			ors = append(ors, fmt.Sprintf("%s @> %s::integer[]", d.q(br.idx.Name), b.arg(pgIntArray(s))))
+		}
+		b.where = append(b.where, "("+strings.Join(ors, " OR ")+")")
+		return nil
+	}
+	g := min(len(runes), br.idx.MaxGram)
+	if br.idx.Kind == blindindex.Prefix {
+		toks, err := br.grams[g-br.idx.MinGram].QueryTokens(keys, string(runes))
+		if err != nil {
+			return err
+		}
+		b.where = append(b.where, fmt.Sprintf("%s IN (%s)", d.q(prefixColumn(br.idx, g)), b.tokens(toks)))
+		return nil
+	}
+	var ors []string
+	for _, id := range keys.KeyIDs() {
+		seen := map[int64]bool{}
+		var toks []int64
+		for i := 0; i+g <= len(runes); i++ {
+			t, err := br.gram.TokenFor(keys, id, 0, string(runes[i:i+g]))
+			if err != nil {
+				return err
+			}
+			if !seen[t] {
+				seen[t] = true
+				toks = append(toks, t)
+			}
+		}
+		ors = append(ors, fmt.Sprintf("%s IN (SELECT k FROM %s WHERE tok IN (%s) GROUP BY k HAVING COUNT(*) = %d)",
+			d.q(b.ta.rt.t.Key), d.q(br.table), b.tokens(toks), len(toks)))
+	}
+	b.where = append(b.where, "("+strings.Join(ors, " OR ")+")")
+	return nil
+}
+
+// sqlText builds the SELECT of a query.
+func (b *builder) sqlText(q Query) (string, error) {
+	rt := b.ta.rt
+	d := rt.d
+	var s strings.Builder
+	fmt.Fprintf(&s, "SELECT %s FROM %s", rt.quotedFields(), d.q(rt.t.Name))
+	if len(b.where) > 0 {
+		s.WriteString(" WHERE " + strings.Join(b.where, " AND "))
+	}
+	if len(q.OrderBy) > 0 {
+		parts := make([]string, len(q.OrderBy))
+		for i, o := range q.OrderBy {
+			cr, _, err := rt.column("find", o.Col)
+			if err != nil {
+				return "", err
+			}
+			if cr != nil {
+				return "", b.unsupported(o.Col, "ORDER BY on ciphertext")
+			}
+			parts[i] = d.q(o.Col)
+			if o.Desc {
+				parts[i] += " DESC"
+			}
+		}
+		s.WriteString(" ORDER BY " + strings.Join(parts, ", "))
+	}
+	return s.String(), nil
+}
+
+// Find returns the rows matching every condition, decrypted, with false
+// positives of the tokens removed. The limit applies after that filtering.
+func (ta *TableAccess) Find(ctx context.Context, q Query) ([]Row, error) {
+	if err := ta.ready(ctx); err != nil {
+		return nil, err
+	}
+	if q.Limit < 0 {
+		return nil, ta.fail("find", "", errors.New("negative limit"))
+	}
+	b := &builder{ta: ta}
+	if err := b.build(ctx, q); err != nil {
+		return nil, err
+	}
+	text, err := b.sqlText(q)
+	if err != nil {
+		return nil, err
+	}
+	st, err := ta.stmt(ctx, text)
+	if err != nil {
+		return nil, ta.fail("find", "", err)
+	}
+	rows, err := st.QueryContext(ctx, b.args...)
+	if err != nil {
+		return nil, ta.fail("find", "", err)
+	}
+	defer rows.Close()
+	var out []Row
+	for rows.Next() {
+		r, err := ta.scan(ctx, rows, b.checks)
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			continue
+		}
+		out = append(out, r)
+		if q.Limit > 0 && len(out) == q.Limit {
+			break
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, ta.fail("find", "", err)
+	}
+	return out, nil
+}
+
+// Explain returns the database's plan for the SELECT a Find would run,
+// so tests and operators can see that the indexes are used.
+func (ta *TableAccess) Explain(ctx context.Context, q Query) (string, error) {
+	b := &builder{ta: ta}
+	if err := b.build(ctx, q); err != nil {
+		return "", err
+	}
+	text, err := b.sqlText(q)
+	if err != nil {
+		return "", err
+	}
+	prefix := "EXPLAIN "
+	if ta.rt.d.name == "sqlite" {
+		prefix = "EXPLAIN QUERY PLAN "
+	}
+	rows, err := ta.q().QueryContext(ctx, prefix+text, b.args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
+		}
+		for _, v := range vals {
+			if bs, ok := v.([]byte); ok {
+				v = string(bs)
+			}
+			fmt.Fprint(&out, v, " ")
+		}
+		out.WriteByte('\n')
+	}
+	return out.String(), rows.Err()
+}
+
+// Get returns the row with the given key.
+func (ta *TableAccess) Get(ctx context.Context, key any) (Row, error) {
+	if err := ta.ready(ctx); err != nil {
+		return nil, err
+	}
+	rt, d := ta.rt, ta.rt.d
+	text := fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", rt.quotedFields(), d.q(rt.t.Name), d.q(rt.t.Key), d.ph(1))
+	st, err := ta.stmt(ctx, text)
+	if err != nil {
+		return nil, ta.fail("get", "", err)
+	}
+	rows, err := st.QueryContext(ctx, key)
+	if err != nil {
+		return nil, ta.fail("get", "", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, ta.fail("get", "", err)
+		}
+		return nil, ta.fail("get", "", ErrNotFound)
+	}
+	return ta.scan(ctx, rows, nil)
+}
+
+// normalizeScanned turns driver values into the Go types rows carry.
+func normalizeScanned(v any) any {
+	if b, ok := v.([]byte); ok {
+		if utf8.Valid(b) {
+			return string(b)
+		}
+		return bytes.Clone(b)
+	}
+	return v
+}
+
+// scan reads one row, opens its protected columns, and applies the
+// checks; it returns nil for a false positive.
+func (ta *TableAccess) scan(ctx context.Context, rows *sql.Rows, checks []check) (Row, error) {
+	rt := ta.rt
+	raw := make([]any, len(rt.fields))
+	ptrs := make([]any, len(raw))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, ta.fail("read", "", err)
+	}
+	r := make(Row, len(raw))
+	var binding []byte
+	for i, f := range rt.fields {
+		if _, prot := rt.cols[f]; prot {
+			continue
+		}
+		v := raw[i]
+		if p, ok := rt.plain[f]; ok && p.Type == "bytes" {
+			if bs, ok := v.([]byte); ok {
+				v = bytes.Clone(bs)
+			}
+		} else {
+			v = normalizeScanned(v)
+		}
+		if t, ok := v.(time.Time); ok {
+			v = t.UTC()
+		}
+		r[f] = v
+		if f == rt.t.RowBinding {
+			var err error
+			if binding, err = bindingBytes(v); err != nil {
+				return nil, ta.fail("read", f, err)
+			}
+		}
+	}
+	opened := map[*colRT]any{}
+	open := func(cr *colRT, i int) (any, error) {
+		if v, ok := opened[cr]; ok {
+			return v, nil
+		}
+		ct, isBytes := raw[i].([]byte)
+		if raw[i] == nil {
+			opened[cr] = nil
+			return nil, nil
+		}
+		if !isBytes {
+			if s, ok := raw[i].(string); ok {
+				ct = []byte(s)
+			} else {
+				return nil, ta.fail("read", cr.c.Name, fmt.Errorf("%w: stored value is %T, not ciphertext", ErrWrongType, raw[i]))
+			}
+		}
+		v, err := cr.seal.Open(ctx, ct, binding)
+		if err != nil {
+			return nil, ta.fail("read", cr.c.Name, err)
+		}
+		if v != nil {
+			if _, err := checkValue(cr.c.Type, v); err != nil {
+				return nil, ta.fail("read", cr.c.Name, err)
+			}
+		}
+		opened[cr] = v
+		return v, nil
+	}
+	index := map[string]int{}
+	for i, f := range rt.fields {
+		index[f] = i
+	}
+	for _, c := range checks {
+		v, err := open(c.cr, index[c.cr.c.Name])
+		if err != nil {
+			return nil, err
+		}
+		if v == nil || !c.match(v) {
+			return nil, nil
+		}
+	}
+	for _, cr := range rt.order {
+		v, err := open(cr, index[cr.c.Name])
+		if err != nil {
+			return nil, err
+		}
+		r[cr.c.Name] = v
+	}
+	return r, nil
+}
