@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -221,13 +222,15 @@ type written struct {
 	cols []string
 	args []any
 	side map[*bloomRT][]int64
+	// fts holds the FTS5 document of each index ("" for NULL).
+	fts map[*bloomRT]string
 }
 
 // seal computes the storage of the protected and plain values in row.
 // With partial, only the columns present in row are written.
 func (ta *TableAccess) seal(ctx context.Context, row Row, binding []byte, partial bool) (*written, error) {
 	rt := ta.rt
-	w := &written{side: map[*bloomRT][]int64{}}
+	w := &written{side: map[*bloomRT][]int64{}, fts: map[*bloomRT]string{}}
 	for name := range row {
 		if name == rt.t.Key {
 			continue
@@ -313,6 +316,8 @@ func (ta *TableAccess) sealColumn(ctx context.Context, w *written, cr *colRT, v 
 			case br == nil:
 			case d.pgBloom:
 				add(br.idx.Name, nil)
+			case d.fts:
+				w.fts[br] = ""
 			case br.idx.Kind == blindindex.Prefix:
 				for g := br.idx.MinGram; g <= br.idx.MaxGram; g++ {
 					add(prefixColumn(br.idx, g), nil)
@@ -377,6 +382,14 @@ func (ta *TableAccess) sealColumn(ctx context.Context, w *written, cr *colRT, v 
 			return err
 		}
 		runes := []rune(string(norm))
+		if d.fts {
+			doc, err := ftsDocument(br, keys, runes)
+			if err != nil {
+				return err
+			}
+			w.fts[br] = doc
+			continue
+		}
 		if br.idx.Kind == blindindex.Prefix {
 			for i, g := 0, br.idx.MinGram; g <= br.idx.MaxGram; i, g = i+1, g+1 {
 				if len(runes) < g {
@@ -398,6 +411,50 @@ func (ta *TableAccess) sealColumn(ctx context.Context, w *written, cr *colRT, v 
 		w.side[br] = toks
 	}
 	return nil
+}
+
+// ftsWord spells a gram token as one FTS5 term: the gram length (0 for
+// substring grams, which all have the index's length range) and the token
+// in hex.
+func ftsWord(g int, tok int64) string { return string(appendFTSWord(nil, g, tok)) }
+
+func appendFTSWord(b []byte, g int, tok int64) []byte {
+	b = append(b, 'g')
+	b = strconv.AppendInt(b, int64(g), 10)
+	b = append(b, 'x')
+	return strconv.AppendUint(b, uint64(tok), 16)
+}
+
+// ftsDocument is the FTS5 text of a normalized value: its gram tokens
+// under the primary key.
+func ftsDocument(br *bloomRT, keys blindindex.PRF, runes []rune) (string, error) {
+	doc := make([]byte, 0, 16*(br.idx.MaxGram-br.idx.MinGram+1))
+	if br.idx.Kind == blindindex.Prefix {
+		s := string(runes)
+		for i, g := 0, br.idx.MinGram; g <= br.idx.MaxGram && g <= len(runes); i, g = i+1, g+1 {
+			// The gram index applies first:g itself.
+			tok, err := br.grams[i].Token(keys, s)
+			if err != nil {
+				return "", err
+			}
+			if len(doc) > 0 {
+				doc = append(doc, ' ')
+			}
+			doc = appendFTSWord(doc, g, tok)
+		}
+		return string(doc), nil
+	}
+	toks, err := substringTokens(br, keys, keys.Primary(), runes)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range toks {
+		if len(doc) > 0 {
+			doc = append(doc, ' ')
+		}
+		doc = appendFTSWord(doc, 0, t)
+	}
+	return string(doc), nil
 }
 
 // substringTokens returns the distinct gram tokens of a normalized value.
@@ -518,10 +575,17 @@ func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 	if err != nil {
 		return nil, ta.fail("insert", "", err)
 	}
+	var rowid int64
 	switch {
 	case hasKey && key != nil:
-		if _, err := st.ExecContext(ctx, args...); err != nil {
+		res, err := st.ExecContext(ctx, args...)
+		if err != nil {
 			return nil, ta.fail("insert", "", err)
+		}
+		if d.fts && len(w.fts) > 0 {
+			if rowid, err = res.LastInsertId(); err != nil {
+				return nil, ta.fail("insert", "", err)
+			}
 		}
 	case d.name == "postgres":
 		var id int64
@@ -538,12 +602,48 @@ func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 		if err != nil {
 			return nil, ta.fail("insert", "", err)
 		}
-		key = id
+		key, rowid = id, id
 	}
 	if err := ta.writeSide(ctx, key, w, false); err != nil {
 		return nil, err
 	}
+	if err := ta.writeFTS(ctx, rowid, w); err != nil {
+		return nil, err
+	}
 	return key, nil
+}
+
+// writeFTS inserts the FTS5 documents of a new row.
+func (ta *TableAccess) writeFTS(ctx context.Context, rowid int64, w *written) error {
+	for br, doc := range w.fts {
+		if doc == "" {
+			continue
+		}
+		st, err := ta.stmt(ctx, fmt.Sprintf("INSERT INTO %s (rowid, toks) VALUES (?, ?)", ta.rt.d.q(br.table)))
+		if err != nil {
+			return ta.fail("write", br.idx.Name, err)
+		}
+		if _, err := st.ExecContext(ctx, rowid, doc); err != nil {
+			return ta.fail("write", br.idx.Name, err)
+		}
+	}
+	return nil
+}
+
+// deleteFTS removes the FTS5 documents of the row with the given key,
+// for the indexes in only (all when nil).
+func (ta *TableAccess) deleteFTS(ctx context.Context, key any, only map[*bloomRT]string) error {
+	rt, d := ta.rt, ta.rt.d
+	for _, br := range rt.side {
+		if _, ok := only[br]; only != nil && !ok {
+			continue
+		}
+		q := fmt.Sprintf("DELETE FROM %s WHERE rowid = (SELECT rowid FROM %s WHERE %s = ?)", d.q(br.table), d.q(rt.t.Name), d.q(rt.t.Key))
+		if _, err := ta.q().ExecContext(ctx, q, key); err != nil {
+			return ta.fail("write", br.idx.Name, err)
+		}
+	}
+	return nil
 }
 
 func (ta *TableAccess) writeSide(ctx context.Context, key any, w *written, replace bool) error {
@@ -659,7 +759,21 @@ func (ta *TableAccess) update(ctx context.Context, key any, row Row) error {
 			return ta.fail("update", "", ErrNotFound)
 		}
 	}
-	return ta.writeSide(ctx, key, w, true)
+	if err := ta.writeSide(ctx, key, w, true); err != nil {
+		return err
+	}
+	if len(w.fts) == 0 {
+		return nil
+	}
+	if err := ta.deleteFTS(ctx, key, w.fts); err != nil {
+		return err
+	}
+	var rowid int64
+	q := fmt.Sprintf("SELECT rowid FROM %s WHERE %s = ?", d.q(rt.t.Name), d.q(rt.t.Key))
+	if err := ta.q().QueryRowContext(ctx, q, key).Scan(&rowid); err != nil {
+		return ta.fail("update", "", err)
+	}
+	return ta.writeFTS(ctx, rowid, w)
 }
 
 // Delete removes the row with the given key.
@@ -675,9 +789,15 @@ func (ta *TableAccess) delete(ctx context.Context, key any) error {
 		return err
 	}
 	rt, d := ta.rt, ta.rt.d
-	for _, br := range rt.side {
-		if _, err := ta.q().ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE k = %s", d.q(br.table), d.ph(1)), key); err != nil {
-			return ta.fail("delete", br.idx.Name, err)
+	if d.fts {
+		if err := ta.deleteFTS(ctx, key, nil); err != nil {
+			return err
+		}
+	} else {
+		for _, br := range rt.side {
+			if _, err := ta.q().ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE k = %s", d.q(br.table), d.ph(1)), key); err != nil {
+				return ta.fail("delete", br.idx.Name, err)
+			}
 		}
 	}
 	res, err := ta.q().ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s = %s", d.q(rt.t.Name), d.q(rt.t.Key), d.ph(1)), key)

@@ -67,6 +67,15 @@ func (db *DB) ensureTable(ctx context.Context, rt *tableRT) error {
 		}
 	}
 	for _, br := range rt.side {
+		if d.fts {
+			// Contentless: the table keeps only the inverted index of the
+			// tokens, keyed by the data table's rowid.
+			stmt := fmt.Sprintf("CREATE VIRTUAL TABLE IF NOT EXISTS %s USING fts5(toks, content='', contentless_delete=1, detail=none, tokenize='ascii')", d.q(br.table))
+			if _, err := db.db.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("create FTS5 table %s: %w", br.table, err)
+			}
+			continue
+		}
 		kt := d.keyRefType(t.KeyType)
 		stmt := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (tok BIGINT NOT NULL, k %s NOT NULL, PRIMARY KEY (tok, k))", d.q(br.table), kt)
 		if _, err := db.db.ExecContext(ctx, stmt); err != nil {
@@ -157,7 +166,7 @@ func (db *DB) verifyTable(ctx context.Context, rt *tableRT) error {
 	}
 	for _, br := range rt.side {
 		have, err := db.existingColumns(ctx, br.table)
-		if err != nil || !have["tok"] || !have["k"] {
+		if err != nil || !(have["tok"] && have["k"] || db.d.fts && have["toks"]) {
 			return &Error{Op: "verify schema", Table: br.table, Column: "tok", Err: ErrMissingColumn}
 		}
 	}

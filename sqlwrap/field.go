@@ -84,10 +84,10 @@ func (f *Field) Scan(src any) error {
 // Substring side tables cannot be written through a Field: use the
 // wrapper's Insert or Update for such columns.
 func (f *Field) Tokens() (map[string]any, error) {
-	if f.cr.sub != nil && !f.ta.rt.d.pgBloom {
+	if (f.cr.sub != nil || f.cr.pre != nil) && f.ta.rt.d.fts || f.cr.sub != nil && !f.ta.rt.d.pgBloom {
 		return nil, f.ta.fail("tokens", f.cr.c.Name, fmt.Errorf("%w: substring tokens live in a side table; write this column with Insert or Update", ErrUnsupported))
 	}
-	w := &written{side: map[*bloomRT][]int64{}}
+	w := &written{side: map[*bloomRT][]int64{}, fts: map[*bloomRT]string{}}
 	if err := f.ta.sealColumn(f.ctx, w, f.cr, f.V, f.binding); err != nil {
 		return nil, f.ta.fail("tokens", f.cr.c.Name, err)
 	}

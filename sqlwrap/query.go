@@ -348,6 +348,35 @@ func (b *builder) bloomCond(br *bloomRT, keys blindindex.PRF, runes []rune) erro
 		return nil
 	}
 	g := min(len(runes), br.idx.MaxGram)
+	if d.fts {
+		var ors []string
+		for _, id := range keys.KeyIDs() {
+			var ands []string
+			if br.idx.Kind == blindindex.Prefix {
+				tok, err := br.grams[g-br.idx.MinGram].TokenFor(keys, id, 0, string(runes))
+				if err != nil {
+					return err
+				}
+				ands = append(ands, `"`+ftsWord(g, tok)+`"`)
+			} else {
+				seen := map[int64]bool{}
+				for i := 0; i+g <= len(runes); i++ {
+					t, err := br.gram.TokenFor(keys, id, 0, string(runes[i:i+g]))
+					if err != nil {
+						return err
+					}
+					if !seen[t] {
+						seen[t] = true
+						ands = append(ands, `"`+ftsWord(0, t)+`"`)
+					}
+				}
+			}
+			ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+		}
+		b.where = append(b.where, fmt.Sprintf("%s.rowid IN (SELECT rowid FROM %s WHERE %s MATCH %s)",
+			d.q(b.ta.rt.t.Name), d.q(br.table), d.q(br.table), b.arg(strings.Join(ors, " OR "))))
+		return nil
+	}
 	if br.idx.Kind == blindindex.Prefix {
 		toks, err := br.grams[g-br.idx.MinGram].QueryTokens(keys, string(runes))
 		if err != nil {

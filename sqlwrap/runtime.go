@@ -101,9 +101,9 @@ func newTableRT(t *Table, d *dialect, ring *cipher.Keyring) (*tableRT, error) {
 				cr.pre = br
 			} else {
 				cr.sub = br
-				if !d.pgBloom {
-					rt.side = append(rt.side, br)
-				}
+			}
+			if d.fts || (!d.pgBloom && ix.Kind == blindindex.Substring) {
+				rt.side = append(rt.side, br)
 			}
 		}
 		rt.cols[c.Name] = cr
@@ -146,6 +146,7 @@ func newBloomRT(t *Table, d *dialect, cr *colRT, ix *BloomIndex) (*bloomRT, erro
 		return br, err
 	}
 	if ix.Kind == blindindex.Prefix {
+		br.table = t.Name + "__" + ix.Name
 		for g := ix.MinGram; g <= ix.MaxGram; g++ {
 			spec := fmt.Sprintf("first:%d", g)
 			if ix.Transforms != "" {
@@ -190,7 +191,7 @@ func (rt *tableRT) storage() []storageColumn {
 			case br == nil:
 			case d.pgBloom:
 				out = append(out, storageColumn{name: br.idx.Name, typ: "INTEGER[]", index: "gin"})
-			case br.idx.Kind == blindindex.Prefix:
+			case br.idx.Kind == blindindex.Prefix && !d.fts:
 				for g := br.idx.MinGram; g <= br.idx.MaxGram; g++ {
 					out = append(out, storageColumn{name: prefixColumn(br.idx, g), typ: "BIGINT", index: "btree"})
 				}
