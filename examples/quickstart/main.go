@@ -1,15 +1,17 @@
-// Command quickstart seals and opens a few patient values with a local key
-// file, and prints what a database would store.
+// Command quickstart stores a few patients in an SQLite database with their
+// PHI encrypted, searches them by SSN, by last-name prefix and by last name
+// + date of birth, and prints one row as the database holds it.
 //
-//	go run ./examples/quickstart [-dir DIR]
+//	go run ./examples/quickstart [-db PATH]
 //
-// The first run creates DIR (default quickstart-data) with a key file and a
-// keyset store; later runs reuse them, so values sealed earlier still open.
-// A local key file is for development only: use AWS KMS or Vault for data.
+// The first run creates the database and, beside it, a local key file
+// (development only: use AWS KMS or Vault for real data). Later runs reuse
+// both, so the patients stored earlier still open.
 package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -18,33 +20,67 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
+	"strings"
 
+	"github.com/phicrypt/phicrypt/blindindex"
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/keyprovider/local"
+	"github.com/phicrypt/phicrypt/sqlwrap"
+
+	_ "modernc.org/sqlite"
 )
 
-type patient struct {
-	ID        string
-	Name      string
-	SSN       string
-	BirthDate cipher.Date
-}
-
 func main() {
-	dir := flag.String("dir", "quickstart-data", "directory for the key file and keyset store")
+	dbPath := flag.String("db", filepath.Join("quickstart-data", "patients.db"), "SQLite database file (created if absent)")
 	flag.Parse()
-	if err := run(context.Background(), os.Stdout, *dir); err != nil {
+	if err := run(context.Background(), os.Stdout, *dbPath, samplePatients); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, out io.Writer, dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+// schema protects the identifiers of the patients table: each with an
+// equality index, the last name also with a prefix index, and a compound
+// index over last name and date of birth.
+var schema = &sqlwrap.Schema{Source: "examples/quickstart", Tables: []*sqlwrap.Table{{
+	Name: "patients", Key: "id", RowBinding: "id",
+	Plain: []*sqlwrap.PlainColumn{{Name: "sex", Type: "text", Nullable: true}},
+	Columns: []*sqlwrap.Column{
+		{Name: "ssn", Type: sqlwrap.TypeString, MaxLength: 16,
+			Equality: []*sqlwrap.EqualityIndex{{Name: "ssn_eq", Transforms: "digits", Bits: 18}}},
+		{Name: "mrn", Type: sqlwrap.TypeString,
+			Equality: []*sqlwrap.EqualityIndex{{Name: "mrn_eq", Transforms: "trim,casefold", Bits: 18}}},
+		{Name: "last_name", Type: sqlwrap.TypeString, Padding: 16,
+			Equality: []*sqlwrap.EqualityIndex{{Name: "last_name_eq", Transforms: "nfkc,casefold,trim,nodiacritics", Bits: 12}},
+			Bloom: []*sqlwrap.BloomIndex{{Name: "last_name_prefix", Kind: blindindex.Prefix,
+				Transforms: "nfkc,casefold,nodiacritics,letters", MinGram: 2, MaxGram: 8, M: 65536, K: 2}}},
+		{Name: "first_name", Type: sqlwrap.TypeString, Padding: 16},
+		{Name: "dob", Type: sqlwrap.TypeDate},
+	},
+	Compound: []*sqlwrap.CompoundIndex{{Name: "name_dob", Bits: 15, Parts: []sqlwrap.CompoundPart{
+		{Column: "last_name", Transforms: "nfkc,casefold,trim,nodiacritics"}, {Column: "dob"}}}},
+}}}
+
+// patient is the program's view of a row.
+type patient struct {
+	ID                         int64
+	SSN, MRN, Last, First, Sex string
+	DOB                        cipher.Date
+}
+
+var samplePatients = []patient{
+	{1, "078-05-1120", "MRN-000101", "Núñez", "Ana María", "F", cipher.Date{Year: 1948, Month: 3, Day: 17}},
+	{2, "219-09-9999", "MRN-000102", "Smith", "John", "M", cipher.Date{Year: 1990, Month: 11, Day: 2}},
+	{3, "457-55-5462", "MRN-000103", "Smithers", "Wayland", "M", cipher.Date{Year: 1955, Month: 7, Day: 30}},
+	{4, "323-45-6789", "MRN-000104", "Nguyễn", "Văn An", "M", cipher.Date{Year: 2001, Month: 7, Day: 30}},
+	{5, "512-34-0987", "MRN-000105", "Nunes", "Rita", "F", cipher.Date{Year: 1948, Month: 3, Day: 17}},
+}
+
+func run(ctx context.Context, out io.Writer, dbPath string, patients []patient) error {
+	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
 		return err
 	}
-	keyPath := filepath.Join(dir, "kek.json")
+	keyPath := strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + ".key"
 	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) {
 		if err := local.Create(keyPath); err != nil {
 			return err
@@ -55,69 +91,106 @@ func run(ctx context.Context, out io.Writer, dir string) error {
 	if err != nil {
 		return err
 	}
-	ring, err := cipher.NewKeyring(cipher.Config{
-		KEK:   kek,
-		Store: cipher.NewFileStore(filepath.Join(dir, "keysets.json")),
-		TTL:   5 * time.Minute,
-	})
+	sqldb, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate")
 	if err != nil {
 		return err
 	}
-	name, err := ring.Column("patients", "name", cipher.WithPadding(16))
+	defer sqldb.Close()
+
+	store, err := sqlwrap.NewKeysetStore(sqldb, "sqlite")
 	if err != nil {
 		return err
 	}
-	ssn, err := ring.Column("patients", "ssn")
+	if err := store.EnsureTable(ctx); err != nil {
+		return err
+	}
+	ring, err := cipher.NewKeyring(cipher.Config{KEK: kek, Store: store})
 	if err != nil {
 		return err
 	}
-	dob, err := ring.Column("patients", "birth_date")
+	db, err := sqlwrap.Open(sqldb, "sqlite", schema, ring)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.EnsureSchema(ctx); err != nil {
+		return err
+	}
+	pats, err := db.Table("patients")
 	if err != nil {
 		return err
 	}
 
-	patients := []patient{
-		{"1", "Ana María Núñez", "078-05-1120", cipher.Date{Year: 1948, Month: 3, Day: 17}},
-		{"2", "John Smith", "219-09-9999", cipher.Date{Year: 1990, Month: 11, Day: 2}},
-		{"3", "Nguyễn Văn An", "457-55-5462", cipher.Date{Year: 2001, Month: 7, Day: 30}},
-	}
-	fmt.Fprintln(out, "stored row (what the database holds):")
+	var rows []sqlwrap.Row
 	for _, p := range patients {
-		row := []byte(p.ID) // bind each value to its row
-		n, err := name.Seal(ctx, p.Name, row)
-		if err != nil {
+		if _, err := pats.Get(ctx, p.ID); err == nil {
+			continue // stored by an earlier run
+		} else if !errors.Is(err, sqlwrap.ErrNotFound) {
 			return err
 		}
-		s, err := ssn.Seal(ctx, p.SSN, row)
-		if err != nil {
-			return err
-		}
-		d, err := dob.Seal(ctx, p.BirthDate, row)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "  id=%s name=%s… (%d B) ssn=%s… (%d B) birth_date=%s… (%d B)\n",
-			p.ID, hex.EncodeToString(n[:12]), len(n), hex.EncodeToString(s[:12]), len(s), hex.EncodeToString(d[:12]), len(d))
+		rows = append(rows, sqlwrap.Row{"id": p.ID, "ssn": p.SSN, "mrn": p.MRN, "last_name": p.Last, "first_name": p.First, "dob": p.DOB, "sex": p.Sex})
+	}
+	if _, err := pats.InsertBatch(ctx, rows); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "stored %d new patients in %s\n", len(rows), dbPath)
 
-		gotName, err := name.Open(ctx, n, row)
+	show := func(title string, q sqlwrap.Query) error {
+		found, err := pats.Find(ctx, q)
 		if err != nil {
 			return err
 		}
-		gotSSN, err := ssn.Open(ctx, s, row)
-		if err != nil {
-			return err
+		fmt.Fprintf(out, "\n%s: %d found\n", title, len(found))
+		for _, r := range found {
+			fmt.Fprintf(out, "  found: id=%v %s, %s  SSN %s  MRN %s  born %s\n", r["id"], r["last_name"], r["first_name"], r["ssn"], r["mrn"], r["dob"])
 		}
-		gotDOB, err := dob.Open(ctx, d, row)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "  opened: %s, %s, born %s\n", gotName, gotSSN, gotDOB)
+		return nil
+	}
+	first := patients[0]
+	if err := show(fmt.Sprintf("by SSN (typed without dashes)"), sqlwrap.Query{Where: []sqlwrap.Pred{sqlwrap.Eq("ssn", strings.ReplaceAll(first.SSN, "-", ""))}}); err != nil {
+		return err
+	}
+	prefix := string([]rune(patients[1].Last)[:3])
+	if err := show("by last-name prefix", sqlwrap.Query{Where: []sqlwrap.Pred{sqlwrap.Prefix("last_name", strings.ToLower(prefix))}, OrderBy: []sqlwrap.Order{{Col: "id"}}}); err != nil {
+		return err
+	}
+	if err := show("by last name + date of birth", sqlwrap.Query{Where: []sqlwrap.Pred{sqlwrap.Eq("last_name", strings.ToUpper(first.Last)), sqlwrap.Eq("dob", first.DOB)}}); err != nil {
+		return err
+	}
 
-		if _, err := ssn.Open(ctx, s, []byte("999")); err != nil {
-			fmt.Fprintf(out, "  copied to another row: %v\n", err)
-		} else {
-			return errors.New("a value copied to another row opened")
+	fmt.Fprintf(out, "\nrow id=%d as the database stores it:\n", first.ID)
+	return printStoredRow(ctx, out, sqldb, first.ID)
+}
+
+// printStoredRow prints every column of a row straight from SQLite.
+func printStoredRow(ctx context.Context, out io.Writer, db *sql.DB, id int64) error {
+	rows, err := db.QueryContext(ctx, "SELECT * FROM patients WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	if !rows.Next() {
+		return errors.New("row not found")
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return err
+	}
+	for i, c := range cols {
+		switch v := vals[i].(type) {
+		case []byte:
+			fmt.Fprintf(out, "  %-18s %d bytes: %s…\n", c, len(v), hex.EncodeToString(v[:min(len(v), 24)]))
+		default:
+			fmt.Fprintf(out, "  %-18s %v\n", c, v)
 		}
 	}
-	return nil
+	return rows.Err()
 }

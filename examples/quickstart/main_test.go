@@ -3,45 +3,84 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/phicrypt/phicrypt/cipher"
 )
 
-func TestQuickstart(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data")
-	for pass := 0; pass < 2; pass++ {
-		var out bytes.Buffer
-		if err := run(context.Background(), &out, dir); err != nil {
-			t.Fatalf("run %d: %v\n%s", pass, err, out.String())
-		}
-		for _, want := range []string{"opened: Ana María Núñez, 078-05-1120, born 1948-03-17", "copied to another row: ", "ciphertext belongs to another"} {
-			if !strings.Contains(out.String(), want) {
-				t.Fatalf("run %d output lacks %q:\n%s", pass, want, out.String())
-			}
-		}
-		if created := strings.Contains(out.String(), "created key file"); created != (pass == 0) {
-			t.Fatalf("run %d: created key file = %v", pass, created)
-		}
+// TestNoCanaryOutsideResults stores canary values, runs the program twice,
+// and checks that no canary appears in the database file, its WAL and
+// shared-memory files, the key file, or any output line other than the
+// decrypted search results.
+func TestNoCanaryOutsideResults(t *testing.T) {
+	canaries := []patient{
+		{1, "078-05-1120", "MRN-CANARY-7Q1", "Zqxcanaryone", "Wvucanaryfirst", "F", cipher.Date{Year: 1931, Month: 2, Day: 28}},
+		{2, "219-09-9999", "MRN-CANARY-7Q2", "Zqxcanarytwo", "Wvusecond", "M", cipher.Date{Year: 1990, Month: 11, Day: 2}},
+		{3, "457-55-5462", "MRN-CANARY-7Q3", "Nguyễncanary", "Thirdcanary", "M", cipher.Date{Year: 2001, Month: 7, Day: 30}},
 	}
-	// No plaintext lands in the files the program wrote.
-	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err != nil || fi.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		for _, canary := range []string{"078-05-1120", "Núñez", "John Smith", "1948"} {
-			if bytes.Contains(data, []byte(canary)) {
-				t.Errorf("%s contains %q", p, canary)
-			}
-		}
-		return nil
-	})
+	secrets := []string{"078-05-1120", "078051120", "219-09-9999", "MRN-CANARY-7Q1", "Zqxcanaryone", "zqxcanaryone", "Wvucanaryfirst", "Nguyễncanary", "nguyencanary", "Thirdcanary", "1931-02-28"}
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "patients.db")
+	// A second connection held open keeps SQLite from folding the WAL back
+	// into the database and deleting it, so the WAL is checked too.
+	holder, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=journal_mode(WAL)")
 	if err != nil {
 		t.Fatal(err)
+	}
+	defer holder.Close()
+	conn, err := holder.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "CREATE TABLE IF NOT EXISTS holder (x INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	for pass := 0; pass < 2; pass++ {
+		var out bytes.Buffer
+		if err := run(context.Background(), &out, dbPath, canaries); err != nil {
+			t.Fatalf("run %d: %v\n%s", pass, err, out.String())
+		}
+		text := out.String()
+		for _, want := range []string{
+			"by SSN (typed without dashes): 1 found",
+			"found: id=1 Zqxcanaryone, Wvucanaryfirst  SSN 078-05-1120",
+			"by last-name prefix: 2 found",
+			"by last name + date of birth: 1 found",
+			"as the database stores it:",
+		} {
+			if !strings.Contains(text, want) {
+				t.Fatalf("run %d: output lacks %q:\n%s", pass, want, text)
+			}
+		}
+		for _, line := range strings.Split(text, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "found:") {
+				continue
+			}
+			for _, s := range secrets {
+				if strings.Contains(line, s) {
+					t.Errorf("run %d: output line %q holds %q", pass, line, s)
+				}
+			}
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(files) < 4 {
+		t.Fatalf("expected the database, its WAL and shared memory, and the key file, found %v", files)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range secrets {
+			if bytes.Contains(data, []byte(s)) {
+				t.Errorf("%s holds %q", filepath.Base(f), s)
+			}
+		}
 	}
 }
