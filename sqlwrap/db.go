@@ -3,6 +3,7 @@ package sqlwrap
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strconv"
@@ -55,6 +56,11 @@ func Open(db *sql.DB, dialectName string, schema *Schema, ring *cipher.Keyring) 
 		w.tables[t.Name] = rt
 	}
 	return w, nil
+}
+
+// OpenConnector is Open over a driver.Connector, as sql.OpenDB takes it.
+func OpenConnector(c driver.Connector, dialectName string, schema *Schema, ring *cipher.Keyring) (*DB, error) {
+	return Open(sql.OpenDB(c), dialectName, schema, ring)
 }
 
 // KeysetStore returns the store of wrapped keysets in this database, for

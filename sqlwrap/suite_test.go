@@ -372,6 +372,15 @@ func TestFailClosed(t *testing.T) {
 			t.Errorf("failed batch left %d rows", n)
 		}
 
+		closed := newFixture(t, d, patientSchema(24))
+		closed.sql.Close()
+		if _, err := closed.pats.Find(ctx, Query{Where: []Pred{Eq("ssn", canary)}}); err == nil || !strings.Contains(err.Error(), "closed") || strings.Contains(err.Error(), canary) {
+			t.Errorf("closed database: %v", err)
+		}
+		if _, err := closed.pats.Insert(ctx, Row{"id": int64(1), "ssn": canary, "mrn": "M", "last_name": "X", "first_name": "Y", "dob": cipher.Date{Year: 2000, Month: 1, Day: 1}}); err == nil || strings.Contains(err.Error(), canary) {
+			t.Errorf("insert into a closed database: %v", err)
+		}
+
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		_, err = f.pats.Find(cctx, Query{Where: []Pred{Eq("city", "Boston")}})
