@@ -18,9 +18,10 @@ test-main:
 	$(GO) test -race ./...
 
 # The real Vault server runs in process; its module is kept apart so the main
-# module does not depend on Vault's server code.
+# module does not depend on Vault's server code. -mod=mod lets it follow the
+# main module (a replace directive) when that gains a dependency.
 test-vault:
-	cd integration/vault && $(GO) vet ./... && $(GO) test -race ./...
+	cd integration/vault && $(GO) vet -mod=mod ./... && $(GO) test -mod=mod -race ./...
 
 quickstart:
 	$(GO) run ./examples/quickstart
