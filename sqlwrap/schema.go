@@ -79,6 +79,10 @@ type EqualityIndex struct {
 	Transforms string
 	Bits       int
 	Partitions int
+	// Force accepts a standalone index on a low-entropy value (a bool
+	// column, a birth year, an initial), which Validate otherwise refuses
+	// with blindindex.ErrLowEntropy. Such an index reveals the value.
+	Force bool
 }
 
 // BloomIndex is a prefix or substring index. Its tokens live in an integer
