@@ -43,6 +43,9 @@ func Open(db *sql.DB, dialectName string, schema *Schema, ring *cipher.Keyring) 
 	if schema == nil || ring == nil {
 		return nil, errors.New("phicrypt: Open needs a schema and a keyring")
 	}
+	if err := schema.Validate(); err != nil {
+		return nil, err
+	}
 	ks, err := NewKeysetStore(db, dialectName)
 	if err != nil {
 		return nil, err

@@ -85,9 +85,12 @@ type EqualityIndex struct {
 	Force bool
 }
 
-// BloomIndex is a prefix or substring index. Its tokens live in an integer
-// array column named Name with a GIN index (PostgreSQL) or in a side table
-// TABLE__NAME(pos, key) (SQLite, MySQL).
+// BloomIndex is a prefix or substring index. On PostgreSQL its Bloom bit
+// positions live in an integer array column named Name with a GIN index; on
+// SQLite its gram tokens live in a contentless FTS5 table TABLE__NAME; on
+// MySQL prefix gram tokens live in one indexed BIGINT column per gram
+// length (NAME_G) and substring gram tokens in a side table TABLE__NAME(tok, k).
+// M and K apply to PostgreSQL only.
 type BloomIndex struct {
 	Name       string
 	Kind       blindindex.GramKind

@@ -19,7 +19,7 @@ const (
 	defaultKey              = "id"
 	defaultKeyType          = "integer"
 	defaultStringTransforms = "nfkc,casefold,trim"
-	defaultBits             = 32
+	defaultBits             = 16
 	defaultPrefixMin        = 2
 	defaultPrefixMax        = 10
 	defaultSubstringMin     = 3

@@ -65,7 +65,7 @@ func TestLoadSchemaFile(t *testing.T) {
 	}
 	wantCompound := []*CompoundIndex{
 		{Name: "name_dob", Bits: 24, Parts: []CompoundPart{{"last_name", "nfkc,casefold,trim,nodiacritics"}, {"dob", ""}}},
-		{Name: "sex_dob", Bits: 32, Parts: []CompoundPart{{"sex", "nfkc,casefold,trim"}, {"dob", "date:year"}}},
+		{Name: "sex_dob", Bits: 16, Parts: []CompoundPart{{"sex", "nfkc,casefold,trim"}, {"dob", "date:year"}}},
 	}
 	if !reflect.DeepEqual(tb.Compound, wantCompound) {
 		t.Errorf("compound = %+v", tb.Compound)
@@ -108,14 +108,14 @@ func TestSchemaDefaults(t *testing.T) {
 	}
 	want := []*Column{
 		{Name: "name", Type: TypeString,
-			Equality: []*EqualityIndex{{Name: "name_eq", Transforms: "nfkc,casefold,trim", Bits: 32}},
+			Equality: []*EqualityIndex{{Name: "name_eq", Transforms: "nfkc,casefold,trim", Bits: 16}},
 			Bloom: []*BloomIndex{
 				{Name: "name_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,trim", MinGram: 2, MaxGram: 10, M: 65536, K: 2},
 				{Name: "name_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold,trim", MinGram: 3, MaxGram: 3, MaxGrams: 256, M: 65536, K: 2},
 			}},
-		{Name: "dob", Type: TypeDate, Equality: []*EqualityIndex{{Name: "dob_eq", Bits: 32}}},
+		{Name: "dob", Type: TypeDate, Equality: []*EqualityIndex{{Name: "dob_eq", Bits: 16}}},
 		{Name: "code", Type: TypeString,
-			Equality: []*EqualityIndex{{Name: "code_eq", Bits: 32}},
+			Equality: []*EqualityIndex{{Name: "code_eq", Bits: 16}},
 			Bloom: []*BloomIndex{
 				// max follows a min above the default max.
 				{Name: "code_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,trim", MinGram: 12, MaxGram: 12, M: 65536, K: 2},
@@ -128,7 +128,7 @@ func TestSchemaDefaults(t *testing.T) {
 			t.Errorf("column %d = %+v", i, c)
 		}
 	}
-	wantCompound := []*CompoundIndex{{Name: "name_dob", Bits: 32, Parts: []CompoundPart{{"name", "nfkc,casefold,trim"}, {"dob", ""}}}}
+	wantCompound := []*CompoundIndex{{Name: "name_dob", Bits: 16, Parts: []CompoundPart{{"name", "nfkc,casefold,trim"}, {"dob", ""}}}}
 	if !reflect.DeepEqual(tb.Compound, wantCompound) {
 		t.Errorf("compound = %+v", tb.Compound)
 	}

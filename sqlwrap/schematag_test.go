@@ -185,8 +185,8 @@ func TestSchemaFromStruct(t *testing.T) {
 			{Name: "notes", Type: TypeBytes},
 			{Name: "score", Type: TypeFloat64, Nullable: true},
 			{Name: "count", Type: TypeInt64, Equality: []*EqualityIndex{{Name: "count_eq", Bits: 20}}},
-			{Name: "flag", Type: TypeBool, Equality: []*EqualityIndex{{Name: "flag_eq", Bits: 32, Force: true}}},
-			{Name: "seen", Type: TypeTimestamp, Equality: []*EqualityIndex{{Name: "seen_eq", Transforms: "date:yearmonth", Bits: 32}}},
+			{Name: "flag", Type: TypeBool, Equality: []*EqualityIndex{{Name: "flag_eq", Bits: 16, Force: true}}},
+			{Name: "seen", Type: TypeTimestamp, Equality: []*EqualityIndex{{Name: "seen_eq", Transforms: "date:yearmonth", Bits: 16}}},
 		},
 	}
 	compareTables(t, tb, want)
