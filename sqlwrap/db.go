@@ -689,6 +689,17 @@ func (ta *TableAccess) InsertBatch(ctx context.Context, rows []Row) ([]any, erro
 	}
 	keys := make([]any, 0, len(rows))
 	do := func(t *TableAccess) error {
+		if t.multiRowOK(rows) {
+			for i := 0; i < len(rows); i += multiRowChunk {
+				if err := t.insertMany(ctx, rows[i:min(i+multiRowChunk, len(rows))]); err != nil {
+					return err
+				}
+			}
+			for _, r := range rows {
+				keys = append(keys, r[t.rt.t.Key])
+			}
+			return nil
+		}
 		for _, r := range rows {
 			k, err := t.insert(ctx, r)
 			if err != nil {
@@ -705,6 +716,100 @@ func (ta *TableAccess) InsertBatch(ctx context.Context, rows []Row) ([]any, erro
 		return nil, err
 	}
 	return keys, nil
+}
+
+// multiRowChunk is how many rows one multi-row INSERT carries: few enough
+// to stay far below every engine's limit on bound parameters.
+const multiRowChunk = 64
+
+// multiRowOK reports whether rows can go in multi-row INSERTs: every row
+// brings its key (so no generated key has to be read back per row) and
+// side tokens need no per-row lookup (SQLite FTS5 documents are keyed by
+// rowid, which is the key only for integer keys; MySQL side tables take the
+// key directly).
+func (ta *TableAccess) multiRowOK(rows []Row) bool {
+	if len(rows) < 2 {
+		return false
+	}
+	if ta.rt.d.fts && len(ta.rt.side) > 0 && ta.rt.t.KeyType == "text" {
+		return false
+	}
+	for _, r := range rows {
+		if k, ok := r[ta.rt.t.Key]; !ok || k == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// insertMany writes rows, which all bring their keys, with one INSERT per
+// table (and per FTS5 index).
+func (ta *TableAccess) insertMany(ctx context.Context, rows []Row) error {
+	if err := ta.ready(ctx); err != nil {
+		return err
+	}
+	rt, d := ta.rt, ta.rt.d
+	var cols []string
+	args := make([]any, 0, len(rows)*16)
+	ws := make([]*written, len(rows))
+	for i, row := range rows {
+		binding, err := ta.binding(row)
+		if err != nil {
+			return err
+		}
+		w, err := ta.seal(ctx, row, binding, false)
+		if err != nil {
+			return err
+		}
+		ws[i] = w
+		if cols == nil {
+			cols = append([]string{rt.t.Key}, w.cols...)
+		}
+		args = append(args, row[rt.t.Key])
+		args = append(args, w.args...)
+	}
+	qc := make([]string, len(cols))
+	for i, c := range cols {
+		qc[i] = d.q(c)
+	}
+	tuples := make([]string, len(rows))
+	for i := range rows {
+		tuples[i] = "(" + d.placeholders(i*len(cols)+1, len(cols)) + ")"
+	}
+	query := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", d.q(rt.t.Name), strings.Join(qc, ", "), strings.Join(tuples, ", "))
+	st, err := ta.stmt(ctx, query)
+	if err != nil {
+		return ta.fail("insert", "", err)
+	}
+	if _, err := st.ExecContext(ctx, args...); err != nil {
+		return ta.fail("insert", "", err)
+	}
+	for i, w := range ws {
+		if err := ta.writeSide(ctx, rows[i][rt.t.Key], w, false); err != nil {
+			return err
+		}
+	}
+	if !d.fts {
+		return nil
+	}
+	for _, br := range rt.side {
+		var vals []string
+		var fargs []any
+		for i, w := range ws {
+			if doc := w.fts[br]; doc != "" {
+				vals = append(vals, "(?, ?)")
+				fargs = append(fargs, rows[i][rt.t.Key], doc)
+			}
+		}
+		if len(vals) == 0 {
+			continue
+		}
+		q := fmt.Sprintf("INSERT INTO %s (rowid, toks) VALUES %s", d.q(br.table), strings.Join(vals, ", "))
+		if _, err := ta.q().ExecContext(ctx, q, fargs...); err != nil {
+			return ta.fail("write", br.idx.Name, err)
+		}
+	}
+	return nil
 }
 
 // Update seals and writes the columns present in row for the row with the
