@@ -2,7 +2,6 @@ package blindindex_test
 
 import (
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -182,6 +181,6 @@ func TestBloomBadInput(t *testing.T) {
 		}
 	}
 	if count != len(pos) {
-		t.Fatal(fmt.Sprintf("bytes hold %d bits, positions %d", count, len(pos)))
+		t.Fatalf("bytes hold %d bits, positions %d", count, len(pos))
 	}
 }

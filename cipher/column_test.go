@@ -22,7 +22,7 @@ func TestSealOpenTypes(t *testing.T) {
 	for _, v := range []any{
 		"Zoë O'Brien-Núñez", "", []byte{0, 1, 2, 255}, []byte{},
 		int64(0), int64(-1), int64(math.MaxInt64), int64(math.MinInt64),
-		3.25, math.Inf(-1), -0.0, true, false,
+		3.25, math.Inf(-1), math.Copysign(0, -1), true, false,
 		cipher.Date{Year: 1931, Month: 2, Day: 28}, cipher.Date{Year: 1969, Month: 12, Day: 31}, cipher.Date{Year: 2040, Month: 1, Day: 1},
 		ts, time.Unix(-12345, 7).UTC(),
 	} {

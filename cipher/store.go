@@ -195,7 +195,8 @@ func (s *FileStore) write(m map[recordKey][]byte) error {
 		return fmt.Errorf("keyset store %s: %w", s.path, err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err == nil {
+	err = tmp.Chmod(0o600)
+	if err == nil {
 		if _, err = tmp.Write(append(data, '\n')); err == nil {
 			err = tmp.Sync()
 		}

@@ -114,7 +114,8 @@ func normText(ch blindindex.Chain, v any) (string, bool) {
 func (b *builder) build(ctx context.Context, q Query) error {
 	rt := b.ta.rt
 	d := rt.d
-	for _, g := range q.GroupBy {
+	if len(q.GroupBy) > 0 {
+		g := q.GroupBy[0]
 		if _, ok := rt.cols[g]; ok {
 			return b.unsupported(g, "GROUP BY on ciphertext")
 		}

@@ -26,7 +26,7 @@ type patientRow struct {
 	MRN       string      `phi:"eq"`
 	_         struct{}    `phi:"compound(name=name_dob,bits=24,parts=last_name:nfkc|casefold|trim|nodiacritics+dob)"`
 	_         struct{}    `phi:"compound(name=sex_dob,parts=sex+dob:date:year)"`
-	internal  int         // unexported and untagged: ignored
+	internal  int         //lint:ignore U1000 an unexported field must be ignored
 }
 
 // patientData is the struct of docs/SCHEMA.md; TestSchemaDocExamples
@@ -164,7 +164,7 @@ func TestSchemaFromStruct(t *testing.T) {
 		OK       *bool
 		HTTPCode int
 		Phone2   string
-		private  string
+		private  string //lint:ignore U1000 an unexported field must be ignored
 	}
 	tb, err := SchemaFromStruct("rows", row{})
 	if err != nil {
@@ -261,7 +261,7 @@ func TestSchemaFromStructBroken(t *testing.T) {
 	}
 	type unexportedPHI struct {
 		ID  int64  `db:"id,key"`
-		ssn string `phi:""`
+		ssn string `phi:""` //lint:ignore U1000 an unexported protected field must be refused
 	}
 	type compoundOnField struct {
 		ID  int64  `db:"id,key"`

@@ -147,7 +147,7 @@ func run(ctx context.Context, out io.Writer, dbPath string, patients []patient) 
 		return nil
 	}
 	first := patients[0]
-	if err := show(fmt.Sprintf("by SSN (typed without dashes)"), sqlwrap.Query{Where: []sqlwrap.Pred{sqlwrap.Eq("ssn", strings.ReplaceAll(first.SSN, "-", ""))}}); err != nil {
+	if err := show("by SSN (typed without dashes)", sqlwrap.Query{Where: []sqlwrap.Pred{sqlwrap.Eq("ssn", strings.ReplaceAll(first.SSN, "-", ""))}}); err != nil {
 		return err
 	}
 	prefix := string([]rune(patients[1].Last)[:3])

@@ -275,7 +275,7 @@ func New(ctx context.Context, uri string, cfg Config) (*KEK, error) {
 	var client *api.Client
 	if cfg.Client != nil {
 		if cfg.TLS != nil {
-			return nil, badURI(id, errors.New("Config.TLS cannot be combined with Config.Client: configure TLS on the client"))
+			return nil, badURI(id, errors.New("config: TLS cannot be combined with Config.Client: configure TLS on the client"))
 		}
 		client, err = cfg.Client.Clone()
 		if err != nil {
@@ -300,7 +300,7 @@ func New(ctx context.Context, uri string, cfg Config) (*KEK, error) {
 	} else {
 		conf := api.DefaultConfig()
 		if conf.Error != nil {
-			return nil, badURI(id, fmt.Errorf("Vault client environment: %w", conf.Error))
+			return nil, badURI(id, fmt.Errorf("vault client environment: %w", conf.Error))
 		}
 		if cfg.TLS != nil {
 			if err := conf.ConfigureTLS(cfg.TLS); err != nil {
@@ -414,11 +414,11 @@ func (k *KEK) Unwrap(ctx context.Context, wrapped, associatedData []byte) ([]byt
 	}
 	b64, ok := data["plaintext"].(string)
 	if !ok {
-		return nil, k.fail("unwrap", keyprovider.ErrUnavailable, errors.New("Vault's decrypt response has no plaintext"))
+		return nil, k.fail("unwrap", keyprovider.ErrUnavailable, errors.New("decrypt response from Vault has no plaintext"))
 	}
 	env, err := base64.StdEncoding.DecodeString(b64)
 	if err != nil {
-		return nil, k.fail("unwrap", keyprovider.ErrUnavailable, errors.New("Vault's decrypt response is not base64"))
+		return nil, k.fail("unwrap", keyprovider.ErrUnavailable, errors.New("decrypt response from Vault is not base64"))
 	}
 	defer clear(env)
 	if len(env) < envelopeHeader || env[0] != envelopeVersion {
@@ -468,7 +468,7 @@ func checkCiphertext(wrapped []byte) error {
 func ciphertextField(data map[string]any) (string, error) {
 	ct, ok := data["ciphertext"].(string)
 	if !ok || !strings.HasPrefix(ct, "vault:v") {
-		return "", errors.New("Vault's response has no Transit ciphertext")
+		return "", errors.New("response from Vault has no Transit ciphertext")
 	}
 	return ct, nil
 }
@@ -485,7 +485,7 @@ func (k *KEK) write(ctx context.Context, op, endpoint string, body map[string]an
 	}
 	if secret == nil || secret.Data == nil {
 		// The client turns a 404 without a body into (nil, nil).
-		return nil, k.fail(op, keyprovider.ErrKeyNotFound, errors.New("Vault answered 404"))
+		return nil, k.fail(op, keyprovider.ErrKeyNotFound, errors.New("not found (HTTP 404 from Vault)"))
 	}
 	return secret.Data, nil
 }
@@ -556,7 +556,7 @@ func classify(op string, err error) (kind, cause error) {
 	case strings.Contains(text, "encryption key not found"):
 		return keyprovider.ErrKeyNotFound, cause
 	case op == "wrap" && strings.Contains(text, noUpsertKeyType):
-		return keyprovider.ErrKeyNotFound, fmt.Errorf("Transit key does not exist and Wrap does not create keys (%w)", cause)
+		return keyprovider.ErrKeyNotFound, fmt.Errorf("the Transit key does not exist and Wrap does not create keys (%w)", cause)
 	case op == "wrap":
 		// The key exists but cannot encrypt: a signing key, a derived key
 		// that wants a context, a version policy that forbids it.
