@@ -2,9 +2,9 @@
 GO ?= go
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: test test-main test-vault check-tools deps quickstart
+.PHONY: test test-main test-vault check-tools deps lint quickstart
 
-test: check-tools deps test-main test-vault
+test: check-tools deps lint test-main test-vault
 
 check-tools:
 	@command -v $(GO) >/dev/null || { echo "make test: Go is not installed (want Go 1.26 in PATH or /usr/local/go/bin)" >&2; exit 1; }
@@ -12,6 +12,12 @@ check-tools:
 # Database servers that internal/testdb starts for the tests.
 deps:
 	bash scripts/test-deps.sh
+
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
+	$(GO) run $(STATICCHECK) ./...
 
 test-main:
 	$(GO) vet ./...
