@@ -690,10 +690,8 @@ func (ta *TableAccess) InsertBatch(ctx context.Context, rows []Row) ([]any, erro
 	keys := make([]any, 0, len(rows))
 	do := func(t *TableAccess) error {
 		if t.multiRowOK(rows) {
-			for i := 0; i < len(rows); i += multiRowChunk {
-				if err := t.insertMany(ctx, rows[i:min(i+multiRowChunk, len(rows))]); err != nil {
-					return err
-				}
+			if err := t.insertChunks(ctx, rows); err != nil {
+				return err
 			}
 			for _, r := range rows {
 				keys = append(keys, r[t.rt.t.Key])
@@ -742,50 +740,97 @@ func (ta *TableAccess) multiRowOK(rows []Row) bool {
 	return true
 }
 
-// insertMany writes rows, which all bring their keys, with one INSERT per
-// table (and per FTS5 index).
-func (ta *TableAccess) insertMany(ctx context.Context, rows []Row) error {
-	if err := ta.ready(ctx); err != nil {
-		return err
-	}
-	rt, d := ta.rt, ta.rt.d
-	var cols []string
-	args := make([]any, 0, len(rows)*16)
-	ws := make([]*written, len(rows))
+// sealedChunk is a chunk of rows ready for one multi-row INSERT.
+type sealedChunk struct {
+	rows []Row
+	cols []string
+	args []any
+	ws   []*written
+}
+
+// sealChunk seals and tokenizes rows, which all bring their keys.
+func (ta *TableAccess) sealChunk(ctx context.Context, rows []Row) (*sealedChunk, error) {
+	c := &sealedChunk{rows: rows, args: make([]any, 0, len(rows)*16), ws: make([]*written, len(rows))}
 	for i, row := range rows {
 		binding, err := ta.binding(row)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		w, err := ta.seal(ctx, row, binding, false)
 		if err != nil {
+			return nil, err
+		}
+		c.ws[i] = w
+		if c.cols == nil {
+			c.cols = append([]string{ta.rt.t.Key}, w.cols...)
+		}
+		c.args = append(c.args, row[ta.rt.t.Key])
+		c.args = append(c.args, w.args...)
+	}
+	return c, nil
+}
+
+// insertChunks writes rows in multi-row INSERTs, sealing the next chunk
+// while the database writes the current one: sealing and SQLite's write
+// path each take a core.
+func (ta *TableAccess) insertChunks(ctx context.Context, rows []Row) error {
+	if err := ta.ready(ctx); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		c   *sealedChunk
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer close(ch)
+		for i := 0; i < len(rows); i += multiRowChunk {
+			c, err := ta.sealChunk(ctx, rows[i:min(i+multiRowChunk, len(rows))])
+			select {
+			case ch <- result{c, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for r := range ch {
+		if r.err != nil {
+			return r.err
+		}
+		if err := ta.execChunk(ctx, r.c); err != nil {
 			return err
 		}
-		ws[i] = w
-		if cols == nil {
-			cols = append([]string{rt.t.Key}, w.cols...)
-		}
-		args = append(args, row[rt.t.Key])
-		args = append(args, w.args...)
 	}
-	qc := make([]string, len(cols))
-	for i, c := range cols {
-		qc[i] = d.q(c)
+	return ctx.Err()
+}
+
+// execChunk writes one sealed chunk with one INSERT per table (and per
+// FTS5 index).
+func (ta *TableAccess) execChunk(ctx context.Context, c *sealedChunk) error {
+	rt, d := ta.rt, ta.rt.d
+	qc := make([]string, len(c.cols))
+	for i, col := range c.cols {
+		qc[i] = d.q(col)
 	}
-	tuples := make([]string, len(rows))
-	for i := range rows {
-		tuples[i] = "(" + d.placeholders(i*len(cols)+1, len(cols)) + ")"
+	tuples := make([]string, len(c.rows))
+	for i := range c.rows {
+		tuples[i] = "(" + d.placeholders(i*len(c.cols)+1, len(c.cols)) + ")"
 	}
 	query := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", d.q(rt.t.Name), strings.Join(qc, ", "), strings.Join(tuples, ", "))
 	st, err := ta.stmt(ctx, query)
 	if err != nil {
 		return ta.fail("insert", "", err)
 	}
-	if _, err := st.ExecContext(ctx, args...); err != nil {
+	if _, err := st.ExecContext(ctx, c.args...); err != nil {
 		return ta.fail("insert", "", err)
 	}
-	for i, w := range ws {
-		if err := ta.writeSide(ctx, rows[i][rt.t.Key], w, false); err != nil {
+	for i, w := range c.ws {
+		if err := ta.writeSide(ctx, c.rows[i][rt.t.Key], w, false); err != nil {
 			return err
 		}
 	}
@@ -795,17 +840,21 @@ func (ta *TableAccess) insertMany(ctx context.Context, rows []Row) error {
 	for _, br := range rt.side {
 		var vals []string
 		var fargs []any
-		for i, w := range ws {
+		for i, w := range c.ws {
 			if doc := w.fts[br]; doc != "" {
 				vals = append(vals, "(?, ?)")
-				fargs = append(fargs, rows[i][rt.t.Key], doc)
+				fargs = append(fargs, c.rows[i][rt.t.Key], doc)
 			}
 		}
 		if len(vals) == 0 {
 			continue
 		}
 		q := fmt.Sprintf("INSERT INTO %s (rowid, toks) VALUES %s", d.q(br.table), strings.Join(vals, ", "))
-		if _, err := ta.q().ExecContext(ctx, q, fargs...); err != nil {
+		st, err := ta.stmt(ctx, q)
+		if err != nil {
+			return ta.fail("write", br.idx.Name, err)
+		}
+		if _, err := st.ExecContext(ctx, fargs...); err != nil {
 			return ta.fail("write", br.idx.Name, err)
 		}
 	}
