@@ -15,9 +15,10 @@ import (
 
 // Pred is one condition of a Find; conditions are ANDed.
 type Pred struct {
-	op   string
-	col  string
-	vals []any
+	op    string
+	col   string
+	vals  []any
+	index string // EqVia: the equality index to use
 }
 
 // Eq matches rows whose column equals v. On a protected column it uses
@@ -25,6 +26,13 @@ type Pred struct {
 // has an Eq) and compares under that index's transforms: with "casefold",
 // Eq("last_name", "smith") matches "Smith".
 func Eq(col string, v any) Pred { return Pred{op: "eq", col: col, vals: []any{v}} }
+
+// EqVia matches rows whose protected column equals v under the named
+// equality index, e.g. EqVia("ssn", "ssn_last4", "1120") finds every SSN
+// ending in 1120 through an index with the transforms "digits,last:4".
+func EqVia(col, index string, v any) Pred {
+	return Pred{op: "eq", col: col, vals: []any{v}, index: index}
+}
 
 // In matches rows whose column equals any of vs.
 func In(col string, vs ...any) Pred { return Pred{op: "in", col: col, vals: vs} }
@@ -130,7 +138,7 @@ func (b *builder) build(ctx context.Context, q Query) error {
 		for i, cr := range c.cols {
 			found := false
 			for j, p := range q.Where {
-				if p.op == "eq" && p.col == cr.c.Name && !used[j] {
+				if p.op == "eq" && p.col == cr.c.Name && !used[j] && p.index == "" {
 					vals[i], idx[i], found = p.vals[0], j, true
 					break
 				}
@@ -176,6 +184,9 @@ func (b *builder) build(ctx context.Context, q Query) error {
 			return err
 		}
 		if pc != nil {
+			if p.index != "" {
+				return &Error{Op: "find", Table: rt.t.Name, Column: p.col, Err: fmt.Errorf("%w: EqVia needs a protected column", ErrUnknownColumn)}
+			}
 			if err := b.plain(p); err != nil {
 				return err
 			}
@@ -253,6 +264,17 @@ func (b *builder) protected(ctx context.Context, cr *colRT, p Pred) error {
 			return b.unsupported(col, "no equality index")
 		}
 		e := cr.eq[0]
+		if p.index != "" {
+			e = nil
+			for _, x := range cr.eq {
+				if x.idx.Name == p.index {
+					e = x
+				}
+			}
+			if e == nil {
+				return b.unsupported(col, fmt.Sprintf("no equality index named %s on this column", p.index))
+			}
+		}
 		var all []int64
 		var wants []string
 		for _, v := range p.vals {

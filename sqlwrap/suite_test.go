@@ -25,7 +25,7 @@ func patientSchema(eqBits int) *Schema {
 		Name: "patients", Key: "id", RowBinding: "id",
 		Plain: []*PlainColumn{{Name: "city", Type: "text", Nullable: true}, {Name: "age", Type: "integer", Nullable: true}},
 		Columns: []*Column{
-			{Name: "ssn", Type: TypeString, Nullable: true, MaxLength: 16, Equality: []*EqualityIndex{{Name: "ssn_eq", Transforms: "digits", Bits: eqBits}}},
+			{Name: "ssn", Type: TypeString, Nullable: true, MaxLength: 16, Equality: []*EqualityIndex{{Name: "ssn_eq", Transforms: "digits", Bits: eqBits}, {Name: "ssn_last4", Transforms: "digits,last:4", Bits: 8}}},
 			{Name: "mrn", Type: TypeString, Equality: []*EqualityIndex{{Name: "mrn_eq", Transforms: "trim", Bits: eqBits}}},
 			{Name: "last_name", Type: TypeString, Padding: 16,
 				Equality: []*EqualityIndex{{Name: "last_name_eq", Transforms: "nfkc,casefold,trim,nodiacritics", Bits: eqBits}},
@@ -194,6 +194,8 @@ func TestSuite(t *testing.T) {
 			{"plain and protected", w(Eq("city", "Boston"), Prefix("last_name", "sm")), []int64{3}},
 			{"plain range", w(Gt("age", 60)), []int64{1, 3}},
 			{"no match", w(Eq("ssn", "000-00-0000")), nil},
+			{"last four via second index", w(EqVia("ssn", "ssn_last4", "1120")), []int64{1, 5}},
+			{"last four other", w(EqVia("ssn", "ssn_last4", "xx-9999")), []int64{2}},
 		}
 		for _, c := range cases {
 			if got := find(c.q); fmt.Sprint(got) != fmt.Sprint(c.want) {
@@ -302,6 +304,7 @@ func TestFailClosed(t *testing.T) {
 			"prefix on no prefix": {Where: []Pred{Prefix("ssn", "078")}},
 			"eq without index":    {Where: []Pred{Eq("first_name", "Ana")}},
 			"eq null":             {Where: []Pred{Eq("ssn", nil)}},
+			"unknown index":       {Where: []Pred{EqVia("ssn", "ssn_first3", "078")}},
 		} {
 			_, err := f.pats.Find(ctx, q)
 			if !errors.Is(err, ErrUnsupported) {
