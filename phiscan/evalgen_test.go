@@ -40,7 +40,7 @@ Rules applied consistently:
 - Patient-portal access logs: the client IP address, login e-mail and request URL (which carries the record number) of a patient are "phi". Internal server addresses and service endpoint paths are "none".
 - Ages are "phi" (age_over_89) only when some value is over 89; top-coded ages ("90+"), ages of 89 or less, years alone with no one over 89, three-digit ZIP prefixes and day offsets are "none".
 - Health-plan member numbers and patient account numbers are "phi" with type "mrn" (record and account numbers); internal row keys (encounter, order, result, claim line) are "none".
-- Providers are persons: their names, NPI and DEA numbers, pagers and work e-mail are "phi".
+- Providers are persons: their names, NPI and DEA numbers, pagers and work e-mail are "phi", as clinical de-identification practice treats clinician names in records.
 - Free text is "phi" (free_text) when some rows embed a name, date, record number, phone, address or e-mail, and "none" when no row does.
 hard "negative": a none/possible column that a scanner keyed on names or value shapes would likely flag; hard "positive": a phi column such a scanner would likely miss. reason says why.
 The corpus is synthetic: names, addresses and numbers are generated, not real.`
