@@ -1,7 +1,8 @@
-// Command phicrypt manages phicrypt keys and, in later releases, migrates,
-// rotates and scans databases.
+// Command phicrypt manages phicrypt keys, scans databases and data-set
+// files for PHI and, in later releases, migrates and rotates databases.
 //
 //	phicrypt keys init [-out PATH]   create a local key file (development only)
+//	phicrypt scan (--db DSN | --dir DIR) [flags]   report the columns that hold PHI
 package main
 
 import (
@@ -18,12 +19,16 @@ func main() {
 }
 
 const usage = `usage:
-  phicrypt keys init [-out PATH]   create a local key file (development only)
+  phicrypt keys init [-out PATH]                  create a local key file (development only)
+  phicrypt scan (--db DSN | --dir DIR) [flags]    report the columns that hold PHI (scan -h for flags)
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) >= 2 && args[0] == "keys" && args[1] == "init" {
 		return keysInit(args[2:], stdout, stderr)
+	}
+	if len(args) >= 1 && args[0] == "scan" {
+		return scanCmd(args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return 2
