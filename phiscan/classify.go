@@ -902,7 +902,9 @@ func (c *Classifier) candidates() []candidate {
 	// Identifier-shaped digits in a lab value, code or key column are
 	// that column's own numbers.
 	numbersOwned := col.measure || col.code || col.idLike || col.count || col.age || col.version
-	dense := c.counts[cInt] > 0 && c.intMax-c.intMin < 1000*uint64(c.counts[cInt])
+	// Integers packed into a range not much wider than their number are
+	// a sequence (surrogate keys), whatever their length.
+	dense := c.counts[cInt] >= 20 && c.intMax-c.intMin < 10*uint64(c.counts[cInt])
 
 	// SSN.
 	{
@@ -1104,7 +1106,7 @@ func (c *Classifier) nameCandidate(n float64) (string, float64) {
 	shaped := hits + 0.5*cnt(cNamePartial) + cnt(cNameCommon) + cnt(cNameShape)
 	distinct := float64(len(c.nameDistinct))
 	// A categorical column: few distinct values, many repeats.
-	if distinct < maxDistinct && (shaped >= 50 && distinct < 30 || shaped >= 10 && distinct*3 < shaped) {
+	if distinct < 30 && distinct*3 < shaped {
 		return "", 0
 	}
 	if cnt(cNameOrg)/n >= 0.2 {
@@ -1286,6 +1288,9 @@ func (c *Classifier) combineName(out []candidate, n float64) []candidate {
 		s = weakTerm // ZIP3 is allowed by safe harbor unless restricted
 	}
 	isDate := typ == "date" || typ == "birth_date" || typ == "death_date"
+	if isDate && col.genericDate && c.ctx.ref && !c.ctx.person {
+		return out // an unqualified date on a reference table
+	}
 	if isDate && col.genericDate && c.ctx.person && !c.ctx.ref {
 		s = 0.7 // a date on a patient's row is about the patient
 	}

@@ -111,10 +111,24 @@ func lookupWord(w string) uint16 {
 		return 0
 	}
 	var buf [24]byte
+	n := 0
 	for i := 0; i < len(w); i++ {
-		buf[i] = lower(w[i])
+		buf[n] = lower(w[i])
+		n++
 	}
-	return wordFlags[string(buf[:len(w)])]
+	f := wordFlags[string(buf[:n])]
+	if f == 0 && strings.IndexByte(w, '\'') >= 0 {
+		// "O'Brien" is listed as "obrien".
+		n = 0
+		for i := 0; i < len(w); i++ {
+			if w[i] != '\'' {
+				buf[n] = lower(w[i])
+				n++
+			}
+		}
+		f = wordFlags[string(buf[:n])]
+	}
+	return f
 }
 
 // trimWord strips the punctuation that surrounds a word in text.

@@ -228,7 +228,7 @@ var (
 		"rxcui", "cvx", "mcc", "tob", "modifier", "mod", "status", "category", "class", "type", "grp", "group")
 	idWords = wordSet("id", "key", "pk", "uuid", "guid", "seq", "sequence", "rowid", "row", "record", "study",
 		"subject", "participant", "sample", "specimen", "hash", "token", "surrogate", "sk", "oid", "uid",
-		"identifier", "ident", "idx", "index", "num", "nbr", "no")
+		"identifier", "ident", "idx")
 	versionWords = wordSet("version", "ver", "rev", "revision", "build", "release", "firmware", "sw", "software",
 		"os", "app", "schema", "api", "protocol", "semver")
 	ageUnitNotYears = wordSet("months", "month", "mos", "mo", "mths", "days", "day", "weeks", "week", "wks", "wk",
