@@ -448,14 +448,14 @@ func TestAgeLimit(t *testing.T) {
 
 func TestMask(t *testing.T) {
 	tests := map[string]string{
-		"078-05-1120":    "###-##-####",
-		"Smith":          "Aaaaa",
-		"O'Brien, Mary":  "A'Aaaaa, Aaaa",
-		"(617) 555-1234": "(###) ###-####",
-		"a@b.org":        "a@a.aaa",
-		"José":           "Aaaa",
-		"":               "",
-		"line\nbreak":    "aaaa aaaaa",
+		"078-05-1120":           "###-##-####",
+		"Smith":                 "Aaaaa",
+		"O'Brien, Mary":         "A'Aaaaa, Aaaa",
+		"(617) 555-1234":        "(###) ###-####",
+		"a@b.org":               "a@a.aaa",
+		"José":                  "Aaaa",
+		"":                      "",
+		"line\nbreak":           "aaaa aaaaa",
 		strings.Repeat("x", 40): strings.Repeat("a", 32) + "…(40 chars)",
 	}
 	for in, want := range tests {

@@ -51,10 +51,10 @@ func TestSSNRules(t *testing.T) {
 
 func TestParsePhone(t *testing.T) {
 	tests := []struct {
-		in                string
-		ok, valid, fmtd   bool
-		fictional         bool
-		number            uint64
+		in              string
+		ok, valid, fmtd bool
+		fictional       bool
+		number          uint64
 	}{
 		{"(617) 555-1234", true, true, true, false, 6175551234},
 		{"617-555-1234", true, true, true, false, 6175551234},
