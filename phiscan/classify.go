@@ -3,6 +3,7 @@ package phiscan
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -39,6 +40,7 @@ const (
 	cPhonePlain           // ten digits (or 1 + ten), valid NANP
 	cPhonePlainBad        // ten digits, not valid NANP
 	cPhoneFiction         // 555-0100 to 555-0199
+	cPhoneShape           // seven to fifteen digits with phone punctuation
 	cEmail                // valid email address
 	cAt                   // contains @
 	cZIP5                 // five digits, an assigned prefix
@@ -48,8 +50,13 @@ const (
 	cZIPRestricted        // a restricted three-digit prefix
 	cZIP3                 // three digits (ZIP3 columns)
 	cZIPShort             // three or four digits: a ZIP that lost its zeros
+	cZIPPadded            // four digits that are a valid ZIP once zero-padded
+	cZIPPaddedBad         // four digits that are not
 	cIP                   // IPv4 or IPv6 address
+	cIPPrivate            // a private, loopback or link-local address
 	cURL                  // web address
+	cPath                 // a path or relative link: "/chart/123"
+	cURLID                // a link or path carrying an identifier or a query
 	cNPI                  // National Provider Identifier
 	cLen10                // ten digits
 	cDEA                  // DEA registration number
@@ -61,6 +68,7 @@ const (
 	cDateInt              // yyyymmdd as eight digits
 	cDateSerial           // Excel serial or Unix time in a date-named column
 	cDateOld              // a date implying an age over the limit
+	cDateOld30            // a date thirty years ago or more
 	cYear                 // a plausible year
 	cYearOld              // a birth year implying an age over the limit
 	cAddress              // street address
@@ -74,6 +82,7 @@ const (
 	cNameOrg              // a facility, company or drug
 	cUUID                 // UUID
 	cIDShape              // letters and digits, no spaces
+	cMasked               // digits partly blotted out: "XXX-XX-1234"
 	cLetters              // contains letters
 	cText                 // free text
 	cTextHit              // free text with an embedded identifier
@@ -115,11 +124,18 @@ type Classifier struct {
 	allNumeric     bool
 	min            float64
 	intMin, intMax uint64
+	// Lengths of the non-null values, to tell fixed-width identifiers.
+	minLen, maxLen int
+	// Distinct five-digit values, to tell ZIP codes (many) from codes
+	// that repeat (CPT, product codes); allocated on the first one.
+	fiveSeen     *[(100000 + 63) / 64]uint64
+	fiveDistinct int
 
-	// Distinct name-shaped values (a capped set of hashes), to tell a
-	// column of people's names from a categorical column whose few
-	// values happen to be names ("White", "Black").
-	nameDistinct map[uint64]struct{}
+	// Distinct name-shaped and identifier-shaped values (a capped set of
+	// hashes), to tell a column of people's names from a categorical
+	// column whose few values happen to be names ("White", "Black"), and
+	// record numbers from codes.
+	distinct map[uint64]struct{}
 }
 
 // settings is a Config prepared for the hot path.
@@ -129,6 +145,9 @@ type settings struct {
 	// cutoff is the latest birth date implying an age over the limit.
 	cutoff     ymd
 	cutoffYear int
+	// cutoff30 is thirty years before the scan date: dates before it
+	// are more often births than encounters.
+	cutoff30 ymd
 	mrn        *mrnMatcher
 	siteTerms  map[string]termDef
 }
@@ -297,6 +316,7 @@ func prepare(cfg *Config) settings {
 	// Born on or before this date, a person is older than the limit.
 	s.cutoff = mkYMD(y-s.ageLimit-1, int(m), d)
 	s.cutoffYear = y - s.ageLimit - 1
+	s.cutoff30 = mkYMD(y-30, int(m), d)
 	return s
 }
 
@@ -305,11 +325,12 @@ func prepare(cfg *Config) settings {
 // tableColumns (for context; may be nil). cfg may be nil.
 func NewClassifier(name, sqlType string, tableColumns []string, cfg *Config) *Classifier {
 	c := &Classifier{name: name, sqlType: sqlType, columns: tableColumns, cfg: prepare(cfg), allNumeric: true,
-		min: math.Inf(1), intMin: math.MaxUint64}
+		min: math.Inf(1), intMin: math.MaxUint64, minLen: math.MaxInt}
 	wordsOnce.Do(loadWords)
 	c.col = analyzeName(name, c.cfg.siteTerms)
 	c.ctx = analyzeContext("", tableColumns, name)
-	c.scanner = textScanner{dates: c.dates(), mrn: c.cfg.mrn, ageLimit: c.cfg.ageLimit, noDates: c.ctx.ref}
+	c.scanner = textScanner{dates: c.dates(), mrn: c.cfg.mrn, ageLimit: c.cfg.ageLimit}
+	c.scanner.noDates = c.noTextDates()
 	return c
 }
 
@@ -318,7 +339,13 @@ func NewClassifier(name, sqlType string, tableColumns []string, cfg *Config) *Cl
 func (c *Classifier) SetTable(table string) {
 	c.table = table
 	c.ctx = analyzeContext(table, c.columns, c.name)
-	c.scanner.noDates = c.ctx.ref && !c.ctx.person
+	c.scanner.noDates = c.noTextDates()
+}
+
+// noTextDates reports tables whose descriptions mention dates of codes or
+// events, not of people.
+func (c *Classifier) noTextDates() bool {
+	return (c.ctx.ref || c.ctx.log || c.ctx.org) && !c.ctx.person
 }
 
 func (c *Classifier) dates() dateParser {
@@ -361,6 +388,7 @@ func (c *Classifier) Observe(v string) {
 	if c.example == "" {
 		c.example = Mask(v)
 	}
+	c.minLen, c.maxLen = min(c.minLen, len(v)), max(c.maxLen, len(v))
 
 	// One pass over the bytes decides which detectors can apply.
 	n := len(v)
@@ -388,12 +416,17 @@ func (c *Classifier) Observe(v string) {
 			high++
 		}
 	}
+	if digits == n-1 && n > 3 && v[n-2] == '.' && v[n-1] == '0' && isDigit(v[0]) {
+		// An integer that went through a floating-point type on export:
+		// "6175550142.0" is the number 6175550142.
+		v, n, digits = v[:n-2], n-2, digits-1
+	}
 	if digits == n {
 		c.observeDigits(v)
 		c.observeMRN(v)
 		return
 	}
-	if digits > 0 && letters == 0 && spaces == 0 && dots <= 1 && c.observeNumber(v) {
+	if digits > 0 && letters == 0 && spaces == 0 && dots <= 1 && !(v[0] == '+' && digits >= 10) && c.observeNumber(v) {
 		return
 	}
 	c.allNumeric = false
@@ -415,12 +448,21 @@ func (c *Classifier) Observe(v string) {
 		c.observePunctuatedDigits(v, digits, spaces, dots, dashes, slashes, colons)
 		return
 	}
+	if v[0] == '/' && spaces == 0 && letters > 0 {
+		c.counts[cPath]++
+		if urlHasID(v) {
+			c.counts[cURLID]++
+		}
+	}
 	if b := v[0]; (b == 'h' || b == 'H' || b == 'w' || b == 'W' || b == 'f' || b == 'F') && spaces == 0 && isURL(v) {
 		c.hit(cURL, v)
+		if urlHasID(v) {
+			c.counts[cURLID]++
+		}
 		return
 	}
-	if digits > 0 && spaces > 0 && n <= 120 && (isDigit(v[0]) || strings.IndexByte("PpRrHhBb", v[0]) >= 0) &&
-		streetAddress(v) {
+	if digits > 0 && spaces > 0 && n <= 120 && ((isDigit(v[0]) || strings.IndexByte("PpRrHhBb", v[0]) >= 0) &&
+		streetAddress(v) || digits >= 5 && isDigit(v[n-1]) && cityStateZIP(v)) {
 		c.hit(cAddress, v)
 		return
 	}
@@ -475,6 +517,9 @@ func (c *Classifier) observeDigits(v string) {
 		c.counts[cSmall]++
 	}
 	lead := n > 1 && v[0] == '0'
+	if n >= 6 {
+		c.addDistinct(v)
+	}
 	dateNamed := c.col.typ == "birth_date" || c.col.typ == "death_date" || c.col.typ == "date"
 	switch n {
 	case 3:
@@ -488,6 +533,11 @@ func (c *Classifier) observeDigits(v string) {
 	case 4:
 		c.counts[cSSNLast4]++
 		c.counts[cZIPShort]++
+		if validZIP5(int(x)) {
+			c.counts[cZIPPadded]++
+		} else {
+			c.counts[cZIPPaddedBad]++
+		}
 		if x >= 1850 && x <= 2150 {
 			c.counts[cYear]++
 			if int(x) <= c.cfg.cutoffYear {
@@ -496,6 +546,13 @@ func (c *Classifier) observeDigits(v string) {
 		}
 	case 5:
 		z := int(x)
+		if c.fiveSeen == nil {
+			c.fiveSeen = new([(100000 + 63) / 64]uint64)
+		}
+		if w, bit := z/64, uint64(1)<<(z%64); c.fiveSeen[w]&bit == 0 {
+			c.fiveSeen[w] |= bit
+			c.fiveDistinct++
+		}
 		if validZIP5(z) {
 			c.hit(cZIP5, v)
 			if lead {
@@ -613,8 +670,11 @@ func (c *Classifier) observeNumber(v string) bool {
 // date counts a parsed date and whether it implies an age over the limit.
 func (c *Classifier) date(k int, d ymd, v string) {
 	c.hit(k, v)
-	if d <= c.cfg.cutoff {
-		c.counts[cDateOld]++
+	if d <= c.cfg.cutoff30 {
+		c.counts[cDateOld30]++
+		if d <= c.cfg.cutoff {
+			c.counts[cDateOld]++
+		}
 	}
 }
 
@@ -622,6 +682,13 @@ func (c *Classifier) date(k int, d ymd, v string) {
 // phones, ZIP+4, dates, IP addresses and card numbers.
 func (c *Classifier) observePunctuatedDigits(v string, digits, spaces, dots, dashes, slashes, colons int) {
 	n := len(v)
+	if masked(v) {
+		c.counts[cMasked]++
+		return
+	}
+	if digits >= 7 && digits <= 15 && slashes+colons == 0 {
+		c.counts[cPhoneShape]++
+	}
 	if n == 11 && digits == 9 {
 		if a, g, s, ok := parseFormattedSSN(v); ok {
 			if validSSN(a, g, s) {
@@ -669,7 +736,7 @@ func (c *Classifier) observePunctuatedDigits(v string, digits, spaces, dots, das
 	}
 	if dots == 3 || colons >= 2 {
 		if validIP(v, dots, colons) {
-			c.hit(cIP, v)
+			c.ip(v)
 			return
 		}
 	}
@@ -677,8 +744,64 @@ func (c *Classifier) observePunctuatedDigits(v string, digits, spaces, dots, das
 		var buf [19]byte
 		if d, ok := cardDigits(v, &buf); ok && validCard(d) {
 			c.hit(cCard, v)
+			return
 		}
 	}
+	if spaces == 0 && digits >= 4 {
+		c.counts[cIDShape]++ // "12-345678": a record number with a dash
+		c.addDistinct(v)
+	}
+}
+
+// ip counts an address, and whether it is a private one: the address of
+// a server on an internal network identifies no person.
+func (c *Classifier) ip(v string) {
+	c.hit(cIP, v)
+	if a, err := netip.ParseAddr(v); err == nil && (a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() ||
+		a.IsUnspecified()) {
+		c.counts[cIPPrivate]++
+	}
+}
+
+// masked reports values with part of the digits blotted out
+// ("XXX-XX-1234", "************1234"): what is left identifies no one.
+func masked(v string) bool {
+	run := 0
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case 'X', 'x', '*', '#':
+			run++
+			if run >= 3 {
+				return true
+			}
+		case '-', ' ', '.':
+		default:
+			run = 0
+		}
+	}
+	return false
+}
+
+// urlHasID reports whether a link or path carries something that can
+// identify a person's record: a query, a run of four or more digits, or
+// an email address.
+func urlHasID(v string) bool {
+	run := 0
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case isDigit(c):
+			run++
+			if run >= 4 {
+				return true
+			}
+			continue
+		case c == '=' || c == '@':
+			return true
+		}
+		run = 0
+	}
+	return false
 }
 
 // observeAlnum handles short values of letters and digits: addresses,
@@ -686,6 +809,10 @@ func (c *Classifier) observePunctuatedDigits(v string, digits, spaces, dots, das
 // numbers, UUIDs and other identifiers.
 func (c *Classifier) observeAlnum(v string, digits, letters, spaces, dots, colons int) {
 	n := len(v)
+	if masked(v) {
+		c.counts[cMasked]++
+		return
+	}
 	if digits >= 4 {
 		if d, partial, ok := c.scanner.dates.parseDate(v); ok {
 			if partial {
@@ -695,6 +822,9 @@ func (c *Classifier) observeAlnum(v string, digits, letters, spaces, dots, colon
 			}
 			return
 		}
+	}
+	if digits >= 7 && digits <= 15 && letters <= 4 {
+		c.counts[cPhoneShape]++ // "H: 555-0142", "617-555-0142 (cell)"
 	}
 	if digits >= 10 && digits <= 16 {
 		if p, ok := parsePhone(v); ok {
@@ -724,11 +854,12 @@ func (c *Classifier) observeAlnum(v string, digits, letters, spaces, dots, colon
 		}
 	}
 	if colons >= 2 && validIP(v, dots, colons) {
-		c.hit(cIP, v)
+		c.ip(v)
 		return
 	}
 	if spaces == 0 {
 		c.counts[cIDShape]++
+		c.addDistinct(v)
 	}
 }
 
@@ -756,18 +887,23 @@ func (c *Classifier) observeName(v string) {
 	case pnShape:
 		c.counts[cNameShape]++
 	}
-	if len(c.nameDistinct) < maxDistinct {
-		if c.nameDistinct == nil {
-			c.nameDistinct = make(map[uint64]struct{}, 64)
-		}
-		// FNV-1a over the lower-cased bytes.
-		h := uint64(14695981039346656037)
-		for i := 0; i < len(v); i++ {
-			h ^= uint64(lower(v[i]))
-			h *= 1099511628211
-		}
-		c.nameDistinct[h] = struct{}{}
+	c.addDistinct(v)
+}
+
+func (c *Classifier) addDistinct(v string) {
+	if len(c.distinct) >= maxDistinct {
+		return
 	}
+	if c.distinct == nil {
+		c.distinct = make(map[uint64]struct{}, 64)
+	}
+	// FNV-1a over the lower-cased bytes.
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(v); i++ {
+		h ^= uint64(lower(v[i]))
+		h *= 1099511628211
+	}
+	c.distinct[h] = struct{}{}
 }
 
 // maxDistinct caps the distinct-value set: past it a column is plainly
@@ -992,17 +1128,35 @@ func (c *Classifier) candidates() []candidate {
 			v4 = 0 // nine digits in an unnamed column are not ZIP+4
 		}
 		addValue("zip", v4, share(cZIP4), cZIP4, "", false)
-		if z5 := cnt(cZIP5); z5 > 0 && !col.zip3 {
-			base := 0.45
-			if cnt(cZIP5Lead)/z5 >= 0.01 {
-				base = 0.6 // leading zeros kept: codes stored as text
+		// Five-digit values, and four-digit ones that lost a leading
+		// zero, as long as most are five digits (four digits alone are
+		// years or codes).
+		z5, z4 := cnt(cZIP5), cnt(cZIPPadded)
+		if z4 > z5 {
+			z4 = 0
+		}
+		if z := z5 + z4; z > 0 && !col.zip3 {
+			bad := cnt(cZIP5Bad)
+			if z4 > 0 {
+				bad += cnt(cZIPPaddedBad)
 			}
-			if cnt(cZIP5Bad)/(z5+cnt(cZIP5Bad)) > 0.02 || c.counts[cDecimal] > 0 || c.counts[cNegative] > 0 {
+			badShare := bad / (z + bad)
+			base := 0.45
+			if cnt(cZIP5Lead)/z5 >= 0.01 || z4 > 0 {
+				base = 0.6 // leading zeros kept as text, or lost by a number type
+			}
+			// ZIP codes come from a fixed list: with enough of them and
+			// none from an unassigned prefix, and many distinct values,
+			// a column is ZIPs, not arbitrary numbers or a few codes.
+			if z >= 30 && badShare == 0 && z/n >= 0.9 && c.fiveDistinct >= 12 && (col.cryptic || col.typ == "") {
+				base = 0.7
+			}
+			if badShare > 0.02 || c.counts[cDecimal] > 0 || c.counts[cNegative] > 0 {
 				base = 0 // unassigned prefixes or a continuous measure
 			}
-			v := base * ramp(z5/n, 0.8, 0.98)
+			v := base * ramp(z/n, 0.8, 0.98)
 			if zipNamed {
-				v = 0.9 * ramp(z5/n, 0.3, 0.7)
+				v = 0.9 * ramp(z/n, 0.3, 0.7)
 			} else if numbersOwned || dense {
 				v = 0
 			}
@@ -1010,7 +1164,7 @@ func (c *Classifier) candidates() []candidate {
 			if c.counts[cZIPRestricted] > 0 {
 				note = "(includes restricted 3-digit prefixes)"
 			}
-			addValue("zip", v, z5/n, cZIP5, note, true)
+			addValue("zip", v, z/n, cZIP5, note, true)
 		}
 		if col.zip3 && c.counts[cZIPRestricted] > 0 {
 			addValue("zip", 0.85, share(cZIPRestricted), cZIPRestricted, "(restricted 3-digit ZIP prefix)", false)
@@ -1023,8 +1177,18 @@ func (c *Classifier) candidates() []candidate {
 		if col.version && !named("ip") {
 			v *= 0.2
 		}
+		if cnt(cIPPrivate) >= 0.9*cnt(cIP) {
+			v *= 0.3 // internal network addresses: servers, not people
+		}
 		addValue("ip", v, share(cIP), cIP, "", false)
-		addValue("url", 0.6*ramp(share(cURL), 0.05, 0.5), share(cURL), cURL, "", false)
+		// Web addresses are identifiers when they lead to a person's
+		// pages: when they carry a number or a query. Bare endpoints
+		// and home pages identify no one.
+		u := 0.75
+		if cnt(cURLID) < 0.1*cnt(cURL) {
+			u = 0.4
+		}
+		addValue("url", u*ramp(share(cURL), 0.05, 0.5), share(cURL), cURL, "", false)
 	}
 
 	// Provider, payer and account numbers.
@@ -1089,7 +1253,43 @@ func (c *Classifier) candidates() []candidate {
 		out = append(out, c.textCandidate())
 	}
 
-	return c.combineName(out, n)
+	// Identifiers of unknown kind: a cryptic column of fixed-width
+	// numbers or letter-and-digit codes that are not a sequence may be
+	// record numbers.
+	if col.cryptic && n > 0 && !dense && c.counts[cDecimal] == 0 && c.counts[cNegative] == 0 && len(out) == 0 {
+		ids := cnt(cIDShape) + cnt(cInt)
+		if ids/n >= 0.9 && c.minLen >= 6 && (c.minLen == c.maxLen || cnt(cIDShape) >= 0.9*n) {
+			conf := 0.45
+			// Fixed-width numbers, many of them different and not in
+			// sequence, are what record, member and account numbers
+			// look like; codes repeat and keys count up.
+			distinct := len(c.distinct)
+			if c.minLen == c.maxLen && c.minLen >= 7 && c.counts[cLetters] == 0 && ids >= 20 &&
+				distinct >= 30 && (distinct >= maxDistinct || float64(distinct) >= 0.1*ids) {
+				conf = 0.66
+			}
+			out = append(out, candidate{typ: "mrn", conf: conf, soft: true, ev: []Evidence{{Check: "value",
+				Type: "mrn", Share: round3(ids / n), Detail: "identifier-shaped values (" + c.example + ")"}}})
+		}
+	}
+
+	out = c.combineName(out, n)
+
+	// An organisation's address and phone, and a reference list of
+	// places, are about no person.
+	if (c.ctx.org || c.ctx.ref && c.ctx.geo) && !c.ctx.person {
+		out = slices.DeleteFunc(out, func(cd candidate) bool {
+			switch cd.typ {
+			case "address", "city", "zip", "phone", "fax", "email", "url":
+				return true
+			}
+			return false
+		})
+	}
+	if (c.ctx.ref || c.ctx.drug) && !c.ctx.person {
+		out = slices.DeleteFunc(out, func(cd candidate) bool { return cd.typ == "url" })
+	}
+	return out
 }
 
 // nameCandidate judges whether the values are people's names.
@@ -1104,9 +1304,11 @@ func (c *Classifier) nameCandidate(n float64) (string, float64) {
 		return "", 0
 	}
 	shaped := hits + 0.5*cnt(cNamePartial) + cnt(cNameCommon) + cnt(cNameShape)
-	distinct := float64(len(c.nameDistinct))
-	// A categorical column: few distinct values, many repeats.
-	if distinct < 30 && distinct*3 < shaped {
+	distinct := float64(len(c.distinct))
+	// A categorical column: few distinct single words, many repeats
+	// ("White", "Black"). Full names repeat too (a handful of attending
+	// physicians), but a category is rarely a given name and a surname.
+	if distinct < 30 && distinct*3 < shaped && full < 0.5*hits {
 		return "", 0
 	}
 	if cnt(cNameOrg)/n >= 0.2 {
@@ -1127,7 +1329,7 @@ func (c *Classifier) nameCandidate(n float64) (string, float64) {
 	if full >= 0.5*hits {
 		v = min(0.95, v*1.1)
 	}
-	nonPerson := col.nonPersonName || (c.ctx.drug || c.ctx.facility) && !col.personName && !personNamed
+	nonPerson := col.nonPersonName || (c.ctx.drug || c.ctx.org) && !col.personName && !personNamed
 	if nonPerson && (hs < 0.7 || full < 0.5*hits) {
 		return "", 0
 	}
@@ -1144,21 +1346,48 @@ func (c *Classifier) nameCandidate(n float64) (string, float64) {
 	return typ, v
 }
 
-// dateCandidates judges date values: PHI when the column name ties them
-// to a person (birth, death, admission, service...), not when it marks
-// them as book-keeping (created, effective, load...).
+// dateStrength says how strongly the column name and the table make the
+// column's dates PHI, and as which type. Dates are PHI when they are about
+// a person: births, deaths, admissions, services; coverage dates on a
+// member's row; any date on a patient's row that the name does not mark
+// as book-keeping. They are not PHI when the name marks them as
+// book-keeping (created, updated, load), on reference and code tables,
+// and in logs of system events.
+func (c *Classifier) dateStrength() (typ string, s float64) {
+	col, ctx := c.col, c.ctx
+	people := ctx.person && !ctx.log
+	switch {
+	case col.refDate:
+		return "", 0
+	case col.typ == "birth_date" || col.typ == "death_date":
+		return col.typ, max(col.strength, strongTerm)
+	case col.eventDate:
+		return "date", strongTerm
+	case col.validityDate:
+		if people {
+			return "date", 0.7
+		}
+		return "", 0
+	case ctx.log || ctx.ref && !ctx.person || ctx.org && !ctx.person:
+		return "", 0
+	case people || col.cryptic:
+		return "date", 0.7
+	}
+	return "date", weakTerm
+}
+
+// dateCandidates judges date values.
 func (c *Classifier) dateCandidates(n float64) []candidate {
 	cnt := func(k int) float64 { return float64(c.counts[k]) }
 	col := c.col
+	typ, strength := c.dateStrength()
+	dateNamed := col.typ == "birth_date" || col.typ == "death_date" || col.typ == "date"
 	dated := cnt(cDate) + cnt(cDatePartial) + cnt(cDateSerial)
-	if col.typ == "birth_date" || col.typ == "death_date" || col.typ == "date" || n > 0 && cnt(cDateInt)/n >= 0.8 {
+	if dateNamed || n > 0 && cnt(cDateInt)/n >= 0.8 {
 		dated += cnt(cDateInt)
 	}
 	var out []candidate
-	if col.refDate || c.ctx.ref && !c.ctx.person && !col.eventDate {
-		return nil
-	}
-	if n > 0 && dated > 0 {
+	if n > 0 && dated > 0 && strength > 0 {
 		ds := dated / n
 		k := cDate
 		for _, kk := range []int{cDateInt, cDateSerial, cDatePartial} {
@@ -1166,19 +1395,18 @@ func (c *Classifier) dateCandidates(n float64) []candidate {
 				k = kk
 			}
 		}
-		if col.typ == "" || col.strength == 0 {
-			// A date of unknown meaning: possible at most.
-			v := 0.45 * ramp(ds, 0.3, 0.8)
-			if c.ctx.person && !c.ctx.ref {
-				v = 0.5 * ramp(ds, 0.3, 0.8)
-			}
-			out = append(out, candidate{typ: "date", conf: v, soft: true, ev: []Evidence{{Check: "value",
-				Type: "date", Share: round3(ds), Detail: c.masks[k]}}})
-		} else {
-			out = append(out, candidate{typ: "date", conf: 0.4 * ramp(ds, 0.3, 0.8), soft: true,
-				ev: []Evidence{{Check: "value", Type: "date", Share: round3(ds), Detail: c.masks[k]}}})
+		birth := typ == "birth_date"
+		if !dateNamed && cnt(cDateOld30) >= 0.3*dated {
+			// Unnamed dates reaching decades back are mostly births.
+			typ, birth = "birth_date", true
 		}
-		if col.typ == "birth_date" && c.counts[cDateOld] > 0 {
+		conf := 0.4 * ramp(ds, 0.3, 0.8)
+		if !dateNamed {
+			conf = strength * ramp(ds, 0.3, 0.8)
+		}
+		out = append(out, candidate{typ: typ, conf: conf, soft: true, ev: []Evidence{{Check: "value",
+			Type: typ, Share: round3(ds), Detail: c.masks[k]}}})
+		if birth && c.counts[cDateOld] > 0 {
 			out = append(out, candidate{typ: "age_over_89", conf: 0.9, ev: []Evidence{{Check: "date_age",
 				Type: "age_over_89", Share: round3(cnt(cDateOld) / dated),
 				Detail: fmt.Sprintf("birth dates implying an age above %d", c.cfg.ageLimit)}}})
@@ -1246,14 +1474,10 @@ func (c *Classifier) compat(typ string, n float64) float64 {
 		x = cnt(cSSNFmt, cSSNFmtBad, cSSNPlain, cSSNPlainBad, cSSNShort, cSSNLast4)
 	case "mrn", "account", "device_id", "dea", "mbi", "npi", "credit_card":
 		x = cnt(cIDShape, cMRN, cDEA, cMBI, cCard) + cnt(cInt)
-		if c.counts[cInt] > 0 && c.intMax-c.intMin < uint64(2*c.counts[cInt]) {
-			// Consecutive integers are a surrogate key, not a record number.
-			x -= cnt(cInt)
-		}
 	case "first_name", "last_name", "name":
 		x = cnt(cNameFull, cNameFirst, cNameLast, cNameBoth, cNamePartial, cNameCommon, cNameShape)
 	case "phone", "fax":
-		x = cnt(cPhoneFmt, cPhoneFmtBad, cPhonePlain, cPhonePlainBad)
+		x = cnt(cPhoneFmt, cPhoneFmtBad, cPhonePlain, cPhonePlainBad, cPhoneShape)
 	case "email":
 		x = cnt(cAt)
 	case "zip":
@@ -1265,7 +1489,7 @@ func (c *Classifier) compat(typ string, n float64) float64 {
 	case "ip":
 		x = cnt(cIP)
 	case "url":
-		x = cnt(cURL)
+		x = cnt(cURLID)
 	case "free_text":
 		x = cnt(cText, cLetters)
 	default:
@@ -1288,11 +1512,10 @@ func (c *Classifier) combineName(out []candidate, n float64) []candidate {
 		s = weakTerm // ZIP3 is allowed by safe harbor unless restricted
 	}
 	isDate := typ == "date" || typ == "birth_date" || typ == "death_date"
-	if isDate && col.genericDate && c.ctx.ref && !c.ctx.person {
-		return out // an unqualified date on a reference table
-	}
-	if isDate && col.genericDate && c.ctx.person && !c.ctx.ref {
-		s = 0.7 // a date on a patient's row is about the patient
+	if isDate {
+		if typ, s = c.dateStrength(); s == 0 {
+			return out
+		}
 	}
 	nameEv := Evidence{Check: "name", Type: typ, Share: 1, Detail: fmt.Sprintf("column name term %q", col.term)}
 
@@ -1333,6 +1556,12 @@ func (c *Classifier) combineName(out []candidate, n float64) []candidate {
 			for i := range valueEv {
 				valueEv[i].Type = typ
 			}
+			out = slices.Delete(out, idx, idx+1)
+		}
+	case typ == "ip" && c.counts[cIPPrivate] > 0 && c.counts[cIPPrivate] >= c.counts[cIP]*9/10:
+		conf = s * 0.55 // internal addresses: possible at most
+		if idx >= 0 {
+			valueEv = out[idx].ev
 			out = slices.Delete(out, idx, idx+1)
 		}
 	case idx >= 0:

@@ -86,6 +86,13 @@ func (g *gen) values(n int, f func(i int) string) []string {
 	return out
 }
 
+func digitsOnly(r rune) rune {
+	if r >= '0' && r <= '9' {
+		return r
+	}
+	return -1
+}
+
 func classify(name string, cols []string, vals []string) ColumnReport {
 	return Classify(ColumnInput{Name: name, Values: vals, TableColumns: cols}, testCfg)
 }
@@ -150,6 +157,18 @@ func TestHardPositives(t *testing.T) {
 			t.Errorf("sampled %d nulls %d", r.Sampled, r.Nulls)
 		}
 	})
+	t.Run("record numbers in a cryptic column", func(t *testing.T) {
+		vals := g.values(300, func(int) string { return fmt.Sprintf("%08d", g.n(1, 3e7)) })
+		wantVerdict(t, classify("col2", nil, vals), VerdictPHI, "mrn")
+		vals = g.values(300, func(int) string { return fmt.Sprintf("%02d-%06d", g.n(1, 99), g.n(1, 999999)) })
+		wantVerdict(t, classify("patientmrn", nil, vals), VerdictPHI, "mrn")
+	})
+	t.Run("E.164 phone numbers", func(t *testing.T) {
+		vals := g.values(100, func(int) string { return "+1" + strings.Map(digitsOnly, g.phone()) })
+		wantVerdict(t, classify("phoneHome", nil, vals), VerdictPHI, "phone")
+		vals = g.values(100, func(int) string { return strings.Map(digitsOnly, g.phone()) + ".0" })
+		wantVerdict(t, classify("c3", nil, vals), VerdictPHI, "phone")
+	})
 	t.Run("SSNs stored as integers", func(t *testing.T) {
 		vals := g.values(300, func(int) string {
 			v, _ := strconv.Atoi(strings.ReplaceAll(g.ssn(), "-", ""))
@@ -182,6 +201,26 @@ func TestHardPositives(t *testing.T) {
 		})
 		r := classify("visit_notes", nil, vals)
 		wantVerdict(t, r, VerdictPHI, "free_text")
+	})
+	t.Run("dates in cryptic columns", func(t *testing.T) {
+		visits := g.values(200, func(int) string { return g.date(2018, 2025).Format("20060102") })
+		wantVerdict(t, classify("col10", nil, visits), VerdictPHI, "date")
+		births := g.values(200, func(int) string { return g.date(1925, 2015).Format("1/2/2006") })
+		wantVerdict(t, classify("field_4", nil, births), VerdictPHI, "birth_date", "age_over_89")
+	})
+	t.Run("coverage dates on a member's row", func(t *testing.T) {
+		vals := g.values(200, func(int) string { return g.date(2015, 2025).Format("2006-01-02") })
+		for _, name := range []string{"eff_date", "term_date", "coverage_start"} {
+			r := Classify(ColumnInput{Table: "eligibility", Name: name, Values: vals,
+				TableColumns: []string{"member_id", "plan_code", name}}, testCfg)
+			wantVerdict(t, r, VerdictPHI, "date")
+		}
+	})
+	t.Run("ZIP codes that lost their leading zero", func(t *testing.T) {
+		zips := []string{"2139", "2215", "1701", "10001", "60614", "94110", "73301", "30301", "98101", "2116",
+			"19104", "33101", "80202", "85004", "97201", "48201", "55401", "63101", "70112", "84101", "1002"}
+		vals := g.values(300, func(int) string { return g.pick(zips...) })
+		wantVerdict(t, classify("c8", nil, vals), VerdictPHI, "zip")
 	})
 	t.Run("death and encounter dates", func(t *testing.T) {
 		vals := g.values(200, func(int) string { return g.date(2000, 2024).Format("2006-01-02") })
@@ -233,8 +272,10 @@ func TestHardPositives(t *testing.T) {
 		wantVerdict(t, classify("city", nil, []string{"Boston", "Springfield"}), VerdictPHI, "city")
 	})
 	t.Run("IP addresses and URLs", func(t *testing.T) {
-		ips := g.values(100, func(int) string { return fmt.Sprintf("10.%d.%d.%d", g.n(0, 255), g.n(0, 255), g.n(1, 254)) })
+		ips := g.values(100, func(int) string { return fmt.Sprintf("73.%d.%d.%d", g.n(0, 255), g.n(0, 255), g.n(1, 254)) })
 		wantVerdict(t, classify("c11", nil, ips), VerdictPHI, "ip")
+		urls := g.values(100, func(int) string { return fmt.Sprintf("https://portal.example.org/chart?id=%d", g.n(1, 1e6)) })
+		wantVerdict(t, classify("page", nil, urls), VerdictPHI, "url")
 	})
 }
 
@@ -292,6 +333,27 @@ func TestHardNegatives(t *testing.T) {
 		}
 		dec := g.values(500, func(int) string { return strconv.FormatFloat(float64(g.n(1000000, 9999999))/100, 'f', 2, 64) })
 		wantVerdict(t, classify("value", nil, dec), VerdictNone)
+	})
+	t.Run("organisation contact details", func(t *testing.T) {
+		phones := g.values(50, func(int) string { return g.phone() })
+		for _, col := range []string{"phone", "fax", "address_line1", "zip_code", "city"} {
+			r := Classify(ColumnInput{Table: "facility_list", Name: col, Values: phones,
+				TableColumns: []string{"facility_id", "name", col, "beds"}}, testCfg)
+			wantVerdict(t, r, VerdictNone)
+		}
+		r := Classify(ColumnInput{Table: "zip_codes", Name: "county", Values: []string{"Suffolk", "Middlesex"},
+			TableColumns: []string{"zip", "city", "county"}}, testCfg)
+		wantVerdict(t, r, VerdictNone)
+	})
+	t.Run("system events", func(t *testing.T) {
+		ts := g.values(200, func(int) string { return g.date(2024, 2025).Format(time.RFC3339) })
+		r := Classify(ColumnInput{Table: "portal_access_log", Name: "event_ts", Values: ts,
+			TableColumns: []string{"patient_id", "event_ts", "src_ip"}}, testCfg)
+		wantVerdict(t, r, VerdictNone)
+		ips := g.values(200, func(int) string { return fmt.Sprintf("10.%d.%d.%d", g.n(0, 255), g.n(0, 255), g.n(1, 254)) })
+		if r := classify("peer_ip", nil, ips); r.Verdict == VerdictPHI {
+			t.Errorf("private addresses: %s", describe(r))
+		}
 	})
 	t.Run("reference dates", func(t *testing.T) {
 		vals := g.values(200, func(int) string { return g.date(2010, 2024).Format("2006-01-02 15:04:05") })
@@ -354,7 +416,20 @@ func TestPossible(t *testing.T) {
 	})
 	t.Run("dates of unknown meaning", func(t *testing.T) {
 		vals := g.values(100, func(int) string { return g.date(2000, 2024).Format("01/02/2006") })
-		wantVerdict(t, classify("c1", nil, vals), VerdictPossible, "date")
+		wantVerdict(t, classify("milestone", []string{"project_code", "milestone"}, vals), VerdictPossible, "date")
+	})
+	t.Run("identifiers of unknown kind", func(t *testing.T) {
+		vals := g.values(100, func(int) string { return fmt.Sprintf("A%d", g.n(1, 3e7)) })
+		wantVerdict(t, classify("col2", nil, vals), VerdictPossible, "mrn")
+		// Six-digit codes (authorisations) are too short for a record number.
+		vals = g.values(100, func(int) string { return fmt.Sprintf("%06d", g.n(1, 999999)) })
+		wantVerdict(t, classify("c7", nil, vals), VerdictPossible, "mrn")
+	})
+	t.Run("masked numbers", func(t *testing.T) {
+		vals := g.values(100, func(int) string { return fmt.Sprintf("XXXX-XXXX-XXXX-%04d", g.n(0, 9999)) })
+		wantVerdict(t, classify("card_number", nil, vals), VerdictPossible, "credit_card")
+		vals = g.values(100, func(int) string { return fmt.Sprintf("***-**-%04d", g.n(0, 9999)) })
+		wantVerdict(t, classify("ssn", nil, vals), VerdictPossible, "ssn")
 	})
 	t.Run("contradicting values", func(t *testing.T) {
 		vals := g.values(100, func(int) string { return g.pick("Y", "N") })
@@ -423,7 +498,7 @@ func TestValidateConfig(t *testing.T) {
 	}
 	// An invalid pattern is ignored by Classify rather than failing it.
 	r := Classify(ColumnInput{Name: "c1", Values: []string{"E1234567"}}, &Config{MRNPattern: `(`})
-	if r.Verdict != VerdictNone {
+	if r.Verdict == VerdictPHI {
 		t.Errorf("invalid pattern: %s", describe(r))
 	}
 }

@@ -303,6 +303,14 @@ func streetAddress(s string) bool {
 		if f&wStreet != 0 && words > 0 && isAlpha(t[0]) {
 			return true
 		}
+		if f&wStreet != 0 && words == 0 {
+			// "4521 Hwy 61", "12 Route 9".
+			if n, _ := nextWord(rest); n != "" {
+				if _, ok := digitsValue(trimWord(n)); ok {
+					return true
+				}
+			}
+		}
 		switch {
 		case f&wDirection != 0 && words == 0:
 			// "123 N Main St": the direction is not the street's name.
@@ -313,6 +321,45 @@ func streetAddress(s string) bool {
 		}
 		if tok != t && strings.IndexByte(",;", tok[len(tok)-1]) >= 0 {
 			return false
+		}
+	}
+	return false
+}
+
+// cityStateZIP reports whether s ends with a state abbreviation and a
+// ZIP code after at least one word: "Springfield, IL 62704",
+// "100 Broadway, New York, NY 10271-0001".
+func cityStateZIP(s string) bool {
+	i := strings.LastIndexByte(s, ' ')
+	if i <= 0 {
+		return false
+	}
+	zip := s[i+1:]
+	switch len(zip) {
+	case 5:
+		v, ok := digitsValue(zip)
+		if !ok || !validZIP5(int(v)) {
+			return false
+		}
+	case 10:
+		if _, ok := parseZIP4(zip); !ok {
+			return false
+		}
+	default:
+		return false
+	}
+	head := strings.TrimRight(s[:i], " ,")
+	j := strings.LastIndexAny(head, " ,")
+	if j <= 0 {
+		return false
+	}
+	st := head[j+1:]
+	if len(st) != 2 || !isUpper(st[0]) || !isUpper(st[1]) || lookupWord(st)&wState == 0 {
+		return false
+	}
+	for k := 0; k < j; k++ {
+		if isAlpha(head[k]) {
+			return true
 		}
 	}
 	return false

@@ -82,7 +82,12 @@ func init() {
 		"medical_record_nbr", "medical_record_number", "medical_rec_no", "chart_no", "chart_num", "chart_nbr",
 		"chart_number", "chartno", "hosp_no", "hospital_no", "hospital_num", "hospital_number", "patient_no",
 		"patient_num", "patient_nbr", "patient_number", "pat_no", "pat_num", "pat_nbr", "pt_no", "pt_num",
-		"pt_nbr", "empi", "mpi", "cmrn", "emrn", "umrn", "uhid")
+		"pt_nbr", "empi", "mpi", "cmrn", "emrn", "umrn", "uhid",
+		// A payer's member number plays the part of the record number.
+		"member_id", "member_no", "member_num", "member_nbr", "member_number", "mbr_id", "mbr_no", "mbr_num",
+		"mbr_nbr", "subscriber_id", "subscriber_no", "subscriber_num", "subscriber_nbr", "cardholder_id",
+		"cardholder_no", "cardholder_num", "beneficiary_id", "bene_id", "insured_id", "enrollee_id",
+		"plan_member_id", "memb_id", "membid", "memb_no", "medicaid_id", "medicaid_no", "medicaid_num", "medicaid_number", "member_key_ext")
 	addTerms("mrn", weakTerm, "patient_id", "pat_id", "pt_id", "patient_key", "person_id", "patientid",
 		"patient_identifier", "pat_key", "ptid")
 	addTerms("first_name", strongTerm, "fname", "first_name", "first_nm", "frst_nm", "fst_nm", "frst_name",
@@ -94,10 +99,13 @@ func init() {
 		"nickname", "alias", "preferred_name", "legal_name", "mother_name", "father_name", "guarantor_name",
 		"contact_name", "emergency_contact", "next_of_kin", "nok", "kin_name", "spouse_name", "guardian_name",
 		"member_name", "subscriber_name", "insured_name", "patient_full_name", "display_name_patient")
-	addTerms("name", 0.6, "provider_name", "physician_name", "doctor_name", "attending", "attending_name",
-		"referring_physician", "pcp_name", "nurse_name", "employee_name", "emp_name", "staff_name")
+	addTerms("name", strongTerm, "provider_name", "physician_name", "doctor_name", "attending", "attending_name",
+		"attending_physician", "referring_physician", "ordering_provider", "rendering_provider",
+		"prescriber_name", "surgeon", "surgeon_name", "pcp_name", "nurse_name", "employee_name", "emp_name",
+		"staff_name")
 	addTerms("name", weakTerm, "name", "nm", "nme", "initials", "middle_initial", "user_name", "username",
-		"customer_name", "client_name", "owner_name", "signer", "signed_by", "recipient_name")
+		"customer_name", "client_name", "owner_name", "signer", "signed_by", "recipient_name", "author",
+		"performed_by", "ordered_by", "entered_by", "reviewed_by", "approved_by", "cosigner", "provider")
 	addTerms("birth_date", strongTerm, "dob", "birth_date", "birth_dt", "birthdate", "date_of_birth",
 		"dt_of_birth", "birthday", "bday", "birth_dttm", "birth_datetime", "birth_ts", "brth_dt", "bdate",
 		"d_o_b", "birth_day")
@@ -126,8 +134,8 @@ func init() {
 		"e_mail_address", "email_adr", "mail_address_email")
 	addTerms("ip", strongTerm, "ip", "ip_address", "ip_addr", "ipaddr", "ipaddress", "ipv4", "ipv6", "client_ip",
 		"remote_ip", "remote_addr", "src_ip", "source_ip")
-	addTerms("url", weakTerm, "url", "uri", "website", "web_site", "homepage", "home_page", "web_address", "web_url",
-		"web_addr")
+	addTerms("url", strongTerm, "url", "uri", "website", "web_site", "homepage", "home_page", "web_address",
+		"web_url", "web_addr", "referrer", "referer")
 	addTerms("npi", strongTerm, "npi", "npi_number", "npi_no", "npi_num", "npi_nbr")
 	addTerms("dea", strongTerm, "dea", "dea_no", "dea_num", "dea_nbr", "dea_number", "dea_registration")
 	addTerms("mbi", strongTerm, "mbi", "medicare_id", "medicare_no", "medicare_num", "medicare_number", "hicn",
@@ -136,14 +144,15 @@ func init() {
 		"cc_num", "cc_no", "cc_number", "card_number", "card_no", "card_num", "creditcard", "pan_number")
 	addTerms("account", strongTerm, "account_no", "account_num", "account_nbr", "account_number", "acct_no",
 		"acct_num", "acct_nbr", "acct_number", "acctno", "fin", "fin_nbr", "har", "billing_account",
-		"bank_account", "iban", "member_id", "member_no", "member_num", "member_number", "subscriber_id",
-		"subscriber_no", "subscriber_num", "policy_no", "policy_num", "policy_number", "policy_id",
+		"bank_account", "iban", "policy_no", "policy_num", "policy_number", "policy_id",
 		"insurance_id", "insurance_no", "insurance_number", "beneficiary_id", "health_plan_id",
-		"plan_member_id", "medicaid_id", "medicaid_no", "medicaid_num", "medicaid_number", "drivers_license",
+		"drivers_license",
 		"driver_license", "drivers_license_no", "driver_license_no", "dl_no", "dl_num", "dl_number",
 		"license_no", "license_num", "license_number", "licence_no", "passport", "passport_no", "passport_num",
 		"passport_number", "certificate_no", "certificate_number")
 	addTerms("account", weakTerm, "account", "acct", "claim_no", "claim_number", "claim_id")
+	addTerms("account", strongTerm, "guarantor_account", "guarantor_acct", "patient_account", "patient_acct",
+		"pt_account", "pt_acct", "pat_account", "pat_acct", "hospital_account", "hosp_acct", "visit_account")
 	addTerms("device_id", strongTerm, "device_id", "device_serial", "imei", "udi", "mac_address", "mac_addr",
 		"vin", "license_plate", "plate_number", "plate_no", "implant_serial")
 	addTerms("device_id", weakTerm, "serial_no", "serial_number", "serial_num")
@@ -188,24 +197,30 @@ var (
 		"specimen", "spec", "lab", "test", "result", "order", "ordered", "exam", "dx", "diagnosis", "diag",
 		"onset", "injury", "accident", "arrival", "arrive", "arrived", "departure", "transfer", "delivery",
 		"vaccination", "vaccine", "vax", "immunization", "imm", "treatment", "tx", "therapy", "infusion",
-		"dispense", "dispensed", "fill", "filled", "rx", "prescription", "prescribed", "claim", "from", "thru",
-		"through", "followup", "follow", "consult", "referral", "scan", "imaging", "study", "symptom", "event",
-		"incident", "hospitalization", "hosp", "ed", "er", "triage", "registration", "reg", "checkin", "check",
+		"dispense", "dispensed", "fill", "filled", "rx", "prescription", "prescribed", "claim", "followup",
+		"follow", "consult", "referral", "scan", "imaging", "symptom", "incident", "hospitalization", "hosp", "ed", "er", "triage", "registration", "reg", "checkin", "check",
 		"checkout", "surgical", "procedure", "administration", "admin", "dose", "death", "birth", "pregnancy", "lmp", "edd",
 		"conception", "transplant", "biopsy", "screening", "observation", "obs", "note", "sign", "signed",
 		"abstraction", "report", "reported", "diagnosed", "confirmed", "positive", "negative", "sample",
-		"draw", "drawn", "seen", "contact", "exposure", "travel", "return", "released", "release_patient")
+		"draw", "drawn", "seen", "contact", "exposure", "travel", "return")
 	// Tokens that mark a date column as book-keeping, not about a person.
-	refDateWords = wordSet("effective", "eff", "created", "create", "creation", "crt", "updated", "update", "upd",
-		"modified", "modify", "mod", "load", "loaded", "ld", "etl", "insert", "inserted", "ins", "version",
-		"ver", "valid", "validity", "expiry", "expiration", "expire", "exp", "published", "publish", "pub",
-		"as", "of", "snapshot", "batch", "run", "refresh", "refreshed", "sync", "synced", "import", "imported",
-		"export", "exported", "extract", "extracted", "audit", "processed", "process", "changed", "change",
-		"deleted", "delete", "del", "archived", "archive", "entered", "entry", "record", "rec", "row", "sys",
-		"system", "db", "dw", "edw", "last_modified", "lastmod", "ingest", "ingested", "received", "rcvd",
-		"build", "built", "schema", "migration", "job", "term", "termination", "activated", "deactivated",
-		"retired", "obsolete", "approved", "approval", "review", "reviewed", "revised", "revision",
-		"release", "cutover", "partition", "file", "stamp")
+	// Tokens that mark a date as book-keeping about the row, never about
+	// a person.
+	systemDateWords = wordSet("created", "create", "creation", "crt", "updated", "update", "upd", "modified",
+		"modify", "mod", "load", "loaded", "ld", "etl", "insert", "inserted", "ins", "version", "ver", "published",
+		"publish", "pub", "snapshot", "batch", "run", "refresh", "refreshed", "sync", "synced", "import",
+		"imported", "export", "exported", "extract", "extracted", "audit", "processed", "process", "deleted",
+		"delete", "del", "archived", "archive", "entered", "entry", "row", "sys", "system", "db", "dw", "edw",
+		"lastmod", "ingest", "ingested", "build", "built", "schema", "migration", "job", "partition", "cutover",
+		"release", "stamp", "changed", "change", "last_modified", "asof")
+	// Tokens that mark a date as the validity of a record: about the
+	// person on a member's row (coverage), about the code on a reference
+	// table.
+	validityDateWords = wordSet("effective", "eff", "expiry", "expiration", "expire", "exp", "term",
+		"termination", "termed", "valid", "validity", "approved", "approval", "review", "reviewed", "revised",
+		"revision", "activated", "deactivated", "retired", "obsolete", "start", "end", "begin", "stop", "from",
+		"thru", "through", "to", "coverage", "cov", "enroll", "enrollment", "disenroll", "disenrollment",
+		"eligibility", "elig")
 	dateWords = wordSet("date", "dt", "dte", "dttm", "datetime", "ts", "timestamp", "time", "tm", "day",
 		"yyyymmdd", "mmddyyyy", "ddmmyyyy", "ymd", "mdy", "dmy")
 	// Date words that only mean a date at the end of a name ("created_at").
@@ -254,26 +269,43 @@ var (
 		"organization", "organizations", "org", "orgs", "practice", "practices", "payer", "payers", "payor",
 		"insurer", "insurers", "plan", "plans", "vendor", "vendors", "company", "companies", "employer",
 		"employers", "lab", "labs", "laboratory", "laboratories", "ccn", "ownership", "taxonomy", "tin",
+		"carrier", "carriers", "insurance",
 		"building", "buildings", "unit", "units", "network", "networks", "agency", "agencies", "branch",
 		"store", "stores", "warehouse", "supplier", "suppliers", "manufacturer", "manufacturers", "sponsor")
 	refContext = wordSet("ref", "reference", "lookup", "lkp", "lu", "codes", "code", "dim", "dimension", "dict",
 		"dictionary", "vocab", "vocabulary", "concept", "concepts", "calendar", "config", "configuration",
 		"setting", "settings", "metadata", "meta", "catalog", "catalogue", "version", "versions", "etl", "map",
-		"mapping", "crosswalk", "xwalk", "master", "taxonomy", "schema", "migration", "migrations", "audit",
-		"log", "logs", "job", "jobs", "batch", "batches", "release", "releases", "fee", "schedule", "formulary")
+		"mapping", "crosswalk", "xwalk", "master", "taxonomy", "schema", "migration", "migrations",
+		"release", "releases", "fee", "schedule", "formulary")
 	personContext = wordSet("patient", "patients", "pt", "pat", "person", "persons", "people", "member",
 		"members", "subscriber", "subscribers", "encounter", "encounters", "enc", "visit", "visits",
 		"admission", "admissions", "admit", "discharge", "beneficiary", "beneficiaries", "guarantor",
 		"demographics", "demographic", "demo", "enrollee", "enrollees", "enrollment", "claim", "claims",
 		"contact", "contacts", "customer", "customers", "client", "clients", "employee", "employees",
-		"resident", "residents", "student", "students", "participant", "participants", "case", "cases",
-		"registry", "mrn", "ssn", "dob", "fname", "lname", "surname", "inpatient", "outpatient", "ed",
+		"resident", "residents", "student", "students", "participant", "participants", "mrn", "ssn", "dob", "fname", "lname", "surname", "inpatient", "outpatient", "ed",
 		"emergency", "appointment", "appointments", "appt", "note", "notes", "order", "orders", "result",
 		"results", "lab", "labs", "vitals", "diagnosis", "diagnoses", "problem", "problems", "procedure",
 		"procedures", "prescription", "prescriptions", "immunization", "immunizations", "allergy",
 		"allergies", "surgery", "surgeries", "birth", "births", "death", "deaths", "newborn", "mother",
-		"infant", "child", "children", "family", "household", "insured", "policyholder", "donor", "recipient")
+		"infant", "child", "children", "family", "household", "insured", "policyholder", "donor", "recipient",
+		"survey", "surveys", "response", "responses", "respondent", "respondents", "eligibility", "cardholder",
+		"guarantor", "mbr")
 )
+
+// crypticWords make up names that say nothing about the values: "c1",
+// "col_4", "FIELD7", "var_12", "unnamed_0".
+var crypticWords = wordSet("c", "col", "column", "field", "fld", "f", "x", "var", "v", "attr", "a", "data", "unnamed",
+	"unknown", "tmp", "temp", "misc", "extra", "custom", "udf", "def", "cust", "item", "elem", "element", "prop",
+	"property", "param", "attribute", "fieldname", "colname", "z", "y", "info")
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
 
 func wordSet(ws ...string) map[string]bool {
 	m := make(map[string]bool, len(ws))
@@ -375,7 +407,8 @@ func expandTokens(toks []string, extra map[string]termDef) []string {
 // isKnownWord reports whether a token is an ordinary word of column names
 // that must not be segmented ("dosage" is not dos+age).
 func isKnownWord(t string) bool {
-	return measureWords[t] || negators[t] || refDateWords[t] || eventDateWords[t] || codeWords[t] ||
+	return measureWords[t] || negators[t] || systemDateWords[t] || validityDateWords[t] || eventDateWords[t] ||
+		codeWords[t] ||
 		drugContext[t] || facilityContext[t] || knownWords[t]
 }
 
@@ -399,7 +432,9 @@ type colName struct {
 	strength float64
 	term     string
 	// Properties that steer the value checks.
-	refDate, eventDate, genericDate bool
+	refDate, validityDate, eventDate, genericDate bool
+	// cryptic names say nothing at all ("c1", "fld_07", "FIELD7").
+	cryptic bool
 	birthYear                       bool
 	measure, code, count, age       bool
 	ageNotYears                     bool
@@ -511,30 +546,42 @@ func analyzeName(name string, extra map[string]termDef) colName {
 		c.typ, c.strength, c.term = "", 0, ""
 	}
 
-	// Dates: who the date is about.
+	// Dates: who the date is about. A date word at the end is the head
+	// of the name ("note_date" is a date, not a note).
 	if c.hasAge(toks) {
 		hasDateWord = false
 	}
-	if hasDateWord || c.typ == "date" || c.typ == "birth_date" || c.typ == "death_date" {
+	isDateType := c.typ == "date" || c.typ == "birth_date" || c.typ == "death_date"
+	if hasDateWord && !isDateType && len(toks) > 0 && c.typ != "" {
+		last := toks[len(toks)-1]
+		if dateWords[last] || trailingDateWords[last] || strings.HasSuffix(last, "date") {
+			c.typ, c.strength, c.term = "", 0, ""
+		}
+	}
+	if hasDateWord && c.typ == "" || isDateType {
+		joined := strings.Join(toks, "_")
 		switch {
-		case c.typ == "birth_date" || c.typ == "death_date" || c.typ == "date":
+		case isDateType:
 			c.eventDate = true
-		case has(refDateWords):
+		case has(systemDateWords) || strings.Contains(joined, "as_of"):
 			c.refDate = true
 		case has(eventDateWords):
 			c.eventDate = true
+		case has(validityDateWords):
+			c.validityDate = true
 		default:
 			c.genericDate = true
 		}
-		if c.eventDate && c.typ == "" {
-			c.typ, c.strength, c.term = "date", strongTerm, strings.Join(toks, "_")
+		switch {
+		case c.eventDate && c.typ == "":
+			c.typ, c.strength, c.term = "date", strongTerm, joined
+		case c.validityDate || c.genericDate:
+			c.typ, c.strength, c.term = "date", weakTerm, joined
 		}
-		if c.refDate && (c.typ == "" || c.typ == "date") {
-			c.typ, c.strength = "", 0
-		}
-		if c.genericDate && c.typ == "" {
-			c.typ, c.strength, c.term = "date", weakTerm, strings.Join(toks, "_")
-		}
+	}
+	if c.typ == "" && !hasDateWord && has(eventDateWords) && has(validityDateWords) {
+		// "service_thru", "admit_from": a clinical event's bound.
+		c.eventDate = true
 	}
 	if c.typ == "" && has(yearWords) && has(map[string]bool{"birth": true, "dob": true, "bday": true}) {
 		c.typ, c.strength, c.term, c.birthYear = "birth_date", strongTerm, strings.Join(toks, "_"), true
@@ -545,6 +592,12 @@ func analyzeName(name string, extra map[string]termDef) colName {
 
 	if c.age && has(ageUnitNotYears) {
 		c.ageNotYears = true
+	}
+	c.cryptic = c.typ == "" && len(toks) > 0
+	for _, t := range toks {
+		if !crypticWords[t] && !isDigits(t) {
+			c.cryptic = false
+		}
 	}
 	c.measure = has(measureWords)
 	c.code = has(codeWords) && c.typ != "zip"
@@ -588,45 +641,77 @@ func (c *colName) hasAge(toks []string) bool {
 
 // tableContext is what the table and its other columns say about a column.
 type tableContext struct {
-	drug, facility, ref, person bool
+	// drug: a medication table; org: a table of organisations
+	// (facilities, payers, vendors); ref: a reference or code table; log:
+	// a log of system events; person: a table about patients, members or
+	// other people, which outweighs the others.
+	drug, org, ref, log, person bool
+	// geo: a reference list of places (ZIP codes, counties).
+	geo bool
 }
+
+// Sibling tokens that make a table about people.
+var personSiblings = wordSet("patient", "pt", "pat", "person", "member", "mbr", "subscriber", "beneficiary",
+	"bene", "guarantor", "enrollee", "cardholder", "insured", "respondent", "employee", "student", "resident",
+	"subject", "participant", "memb")
+
+var personKeys = wordSet("id", "no", "num", "nbr", "number", "key", "name", "nm", "identifier", "ssn", "mrn",
+	"dob", "email", "phone", "address")
+
+// Sibling tokens that make a table about organisations.
+var orgSiblings = wordSet("beds", "ccn", "ownership", "taxonomy", "npi_org", "cms_certification", "payer_type",
+	"plan_type", "tin", "ein", "naic")
+
+var logContext = wordSet("log", "logs", "audit", "audits", "access", "event", "events", "syslog", "gateway", "api",
+	"session", "sessions", "trace", "traces", "request", "requests", "telemetry", "metrics", "monitor",
+	"monitoring", "pipeline", "http", "server", "service", "services",
+	"login", "logins", "activity", "clickstream", "portal_events")
+
+var geoRefContext = wordSet("zip", "zips", "zipcode", "zipcodes", "geo", "geography", "county", "counties",
+	"city", "cities", "state", "states", "fips", "census", "crosswalk", "region", "regions", "postal")
 
 func analyzeContext(table string, columns []string, self string) tableContext {
 	var ctx tableContext
-	look := func(toks []string, fromTable bool) {
-		for _, t := range toks {
-			if drugContext[t] {
-				ctx.drug = true
-			}
-			if fromTable && facilityContext[t] || !fromTable && (t == "beds" || t == "ccn" || t == "ownership" ||
-				t == "taxonomy" || t == "facility") {
-				ctx.facility = true
-			}
-			if fromTable && refContext[t] {
-				ctx.ref = true
-			}
-			if personContext[t] {
-				ctx.person = true
-			}
+	tt := SplitColumnName(table)
+	for _, t := range tt {
+		switch {
+		case personContext[t]:
+			ctx.person = true
+		case drugContext[t]:
+			ctx.drug = true
+		case facilityContext[t]:
+			ctx.org = true
+		}
+		if refContext[t] {
+			ctx.ref = true
+		}
+		if geoRefContext[t] {
+			ctx.ref, ctx.geo = true, true
+		}
+		if logContext[t] {
+			ctx.log = true
 		}
 	}
-	look(SplitColumnName(table), true)
 	for _, col := range columns {
 		if col == self {
 			continue
 		}
 		toks := expandTokens(SplitColumnName(col), nil)
-		look(toks, false)
-		cn := analyzeName(col, nil)
-		switch cn.typ {
-		case "ssn", "mrn", "first_name", "last_name", "birth_date", "death_date", "mbi":
-			ctx.person = true
+		for i, t := range toks {
+			if drugContext[t] && t != "unit" && t != "units" && t != "form" && t != "frequency" {
+				ctx.drug = true
+			}
+			if orgSiblings[t] {
+				ctx.org = true
+			}
+			// A sibling that identifies a person ("subject_id",
+			// "patient_name"), not one that counts them.
+			if personSiblings[t] && (i == len(toks)-1 || personKeys[toks[i+1]]) {
+				ctx.person = true
+			}
 		}
-	}
-	// Table names like "drug" or "facility" outweigh a stray sibling.
-	tt := SplitColumnName(table)
-	for _, t := range tt {
-		if personContext[t] && !drugContext[t] && !facilityContext[t] {
+		switch analyzeName(col, nil).typ {
+		case "ssn", "mrn", "first_name", "last_name", "birth_date", "death_date", "mbi":
 			ctx.person = true
 		}
 	}

@@ -89,7 +89,6 @@ func TestAnalyzeName(t *testing.T) {
 		{"phone_type", ""},
 		{"address_id", ""},
 		{"birth_weight", ""},
-		{"effective_date", ""},
 		{"created_at", ""},
 		{"updated_at", ""},
 		{"load_date", ""},
@@ -107,8 +106,21 @@ func TestAnalyzeName(t *testing.T) {
 }
 
 func TestAnalyzeNameProperties(t *testing.T) {
-	if c := analyzeName("effective_date", nil); !c.refDate {
-		t.Error("effective_date: not a reference date")
+	if c := analyzeName("effective_date", nil); !c.validityDate {
+		t.Error("effective_date: not a validity date")
+	}
+	for _, name := range []string{"created_at", "load_date", "last_update_dt", "etl_ts", "as_of_date"} {
+		if c := analyzeName(name, nil); !c.refDate {
+			t.Errorf("%s: not a book-keeping date", name)
+		}
+	}
+	for _, name := range []string{"c1", "col_4", "FIELD7", "fld_07", "var12", "x"} {
+		if c := analyzeName(name, nil); !c.cryptic {
+			t.Errorf("%s: not cryptic", name)
+		}
+	}
+	if c := analyzeName("NOTE_DATE", nil); c.typ != "date" || !c.eventDate {
+		t.Errorf("NOTE_DATE: %+v", c)
 	}
 	if c := analyzeName("admit_date", nil); !c.eventDate || c.strength != strongTerm {
 		t.Errorf("admit_date: %+v", c)
@@ -165,7 +177,7 @@ func TestAnalyzeContext(t *testing.T) {
 	if ctx := analyzeContext("", []string{"name", "dose", "route", "ndc"}, "name"); !ctx.drug {
 		t.Error("dose/route/ndc: not a drug table")
 	}
-	if ctx := analyzeContext("facility", []string{"name", "address", "beds"}, "name"); !ctx.facility {
+	if ctx := analyzeContext("facility", []string{"name", "address", "beds"}, "name"); !ctx.org {
 		t.Error("facility table not recognised")
 	}
 	if ctx := analyzeContext("ref_codes", []string{"code", "description", "effective_date"}, "effective_date"); !ctx.ref || ctx.person {
