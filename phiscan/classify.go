@@ -147,9 +147,9 @@ type settings struct {
 	cutoffYear int
 	// cutoff30 is thirty years before the scan date: dates before it
 	// are more often births than encounters.
-	cutoff30 ymd
-	mrn        *mrnMatcher
-	siteTerms  map[string]termDef
+	cutoff30  ymd
+	mrn       *mrnMatcher
+	siteTerms map[string]termDef
 }
 
 // mrnMatcher applies the site's MRN pattern. The pattern is anchored at

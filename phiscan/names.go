@@ -434,13 +434,13 @@ type colName struct {
 	// Properties that steer the value checks.
 	refDate, validityDate, eventDate, genericDate bool
 	// cryptic names say nothing at all ("c1", "fld_07", "FIELD7").
-	cryptic bool
-	birthYear                       bool
-	measure, code, count, age       bool
-	ageNotYears                     bool
-	nonPersonName, personName       bool
-	idLike, version, zip3           bool
-	freeText                        bool
+	cryptic                   bool
+	birthYear                 bool
+	measure, code, count, age bool
+	ageNotYears               bool
+	nonPersonName, personName bool
+	idLike, version, zip3     bool
+	freeText                  bool
 }
 
 // analyzeName interprets a column name. extra holds the site terms.
