@@ -344,6 +344,8 @@ func TestPersonName(t *testing.T) {
 		{"Mary Ann Jones", pnFull},
 		{"O'Brien", pnLast},
 		{"Garcia-Lopez", pnLast},
+		{"José García", pnFull},
+		{"MUÑOZ", pnLast},
 		{"Lisinopril", pnOrg},
 		{"Metformin HCl", pnOrg},
 		{"Mercy General Hospital", pnOrg},

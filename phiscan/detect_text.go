@@ -112,24 +112,48 @@ func lookupWord(w string) uint16 {
 	}
 	var buf [24]byte
 	n := 0
+	apostrophe := false
 	for i := 0; i < len(w); i++ {
-		buf[n] = lower(w[i])
+		c := w[i]
+		switch {
+		case c == 0xC3 && i+1 < len(w) && w[i+1] >= 0x80 && w[i+1] <= 0xBF:
+			// Latin-1 letters in UTF-8: "García" is listed as "garcia".
+			if b := latin1Base[w[i+1]-0x80]; b != 0 {
+				c = b
+				i++
+			}
+		case c == '\'':
+			apostrophe = true
+		}
+		buf[n] = lower(c)
 		n++
 	}
 	f := wordFlags[string(buf[:n])]
-	if f == 0 && strings.IndexByte(w, '\'') >= 0 {
+	if f == 0 && apostrophe {
 		// "O'Brien" is listed as "obrien".
-		n = 0
-		for i := 0; i < len(w); i++ {
-			if w[i] != '\'' {
-				buf[n] = lower(w[i])
-				n++
+		m := 0
+		for i := 0; i < n; i++ {
+			if buf[i] != '\'' {
+				buf[m] = buf[i]
+				m++
 			}
 		}
-		f = wordFlags[string(buf[:n])]
+		f = wordFlags[string(buf[:m])]
 	}
 	return f
 }
+
+// latin1Base maps the second byte of the UTF-8 encodings of U+00C0 to
+// U+00FF to the unaccented letter.
+var latin1Base = func() (t [64]byte) {
+	const src = "AAAAAAACEEEEIIII" + "DNOOOOO_OUUUUY__" + "aaaaaaaceeeeiiii" + "dnooooo_ouuuuy_y"
+	for i := 0; i < 64; i++ {
+		if src[i] != '_' {
+			t[i] = src[i]
+		}
+	}
+	return t
+}()
 
 // trimWord strips the punctuation that surrounds a word in text.
 func trimWord(w string) string {
@@ -406,11 +430,8 @@ func isOrdinal(t string) bool {
 	if n == 0 || n > 3 || len(t) != n+2 {
 		return false
 	}
-	switch strings.ToLower(t[n:]) {
-	case "st", "nd", "rd", "th":
-		return true
-	}
-	return false
+	sfx := t[n:]
+	return eqFold(sfx, "st") || eqFold(sfx, "nd") || eqFold(sfx, "rd") || eqFold(sfx, "th")
 }
 
 func isWordLike(t string) bool {
@@ -427,9 +448,9 @@ func isWordLike(t string) bool {
 }
 
 func isPOBox(t, rest string) bool {
-	switch strings.ToLower(t) {
-	case "po", "p.o", "p.o.", "pob", "box":
-	case "post":
+	switch {
+	case eqFold(t, "po") || eqFold(t, "p.o") || eqFold(t, "p.o.") || eqFold(t, "pob") || eqFold(t, "box"):
+	case eqFold(t, "post"):
 		w, r := nextWord(rest)
 		if !strings.EqualFold(w, "office") {
 			return false

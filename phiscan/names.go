@@ -3,6 +3,7 @@ package phiscan
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -443,8 +444,24 @@ type colName struct {
 	freeText                  bool
 }
 
+// nameCache holds analyzeName results without site terms: every column
+// of a table analyses the names of all its siblings.
+var nameCache sync.Map // string -> colName
+
 // analyzeName interprets a column name. extra holds the site terms.
 func analyzeName(name string, extra map[string]termDef) colName {
+	if len(extra) > 0 {
+		return analyzeNameUncached(name, extra)
+	}
+	if v, ok := nameCache.Load(name); ok {
+		return v.(colName)
+	}
+	c := analyzeNameUncached(name, nil)
+	nameCache.Store(name, c)
+	return c
+}
+
+func analyzeNameUncached(name string, extra map[string]termDef) colName {
 	c := colName{tokens: expandTokens(SplitColumnName(name), extra)}
 	toks := c.tokens
 	has := func(set map[string]bool) bool {
