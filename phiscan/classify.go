@@ -72,6 +72,7 @@ const (
 	cYear                 // a plausible year
 	cYearOld              // a birth year implying an age over the limit
 	cAddress              // street address
+	cStreetName           // a street without a house number
 	cNameFull             // given name and surname
 	cNameFirst            // a given name
 	cNameLast             // a surname
@@ -865,6 +866,10 @@ func (c *Classifier) observeAlnum(v string, digits, letters, spaces, dots, colon
 
 // observeName handles short alphabetic values: person names, or not.
 func (c *Classifier) observeName(v string) {
+	if isUpper(v[0]) && strings.IndexByte(v, ' ') > 0 && streetName(v) {
+		c.hit(cStreetName, v)
+		return
+	}
 	k := personName(v)
 	switch k {
 	case pnNone:
@@ -1212,6 +1217,9 @@ func (c *Classifier) candidates() []candidate {
 	}
 
 	addValue("address", 0.92*ramp(share(cAddress), 0.05, 0.4), share(cAddress), cAddress, "", false)
+	// A street name alone is part of an address, but the same words
+	// name buildings and programmes: possible on its own.
+	addValue("address", 0.6*ramp(share(cStreetName), 0.4, 0.8), share(cStreetName), cStreetName, "", true)
 
 	// Person names.
 	nameTyp, nameConf := c.nameCandidate(n)
@@ -1256,7 +1264,11 @@ func (c *Classifier) candidates() []candidate {
 	// Identifiers of unknown kind: a cryptic column of fixed-width
 	// numbers or letter-and-digit codes that are not a sequence may be
 	// record numbers.
-	if col.cryptic && n > 0 && !dense && c.counts[cDecimal] == 0 && c.counts[cNegative] == 0 && len(out) == 0 {
+	known := false
+	for _, cd := range out {
+		known = known || cd.conf >= possibleThreshold
+	}
+	if col.cryptic && n > 0 && !dense && c.counts[cDecimal] == 0 && c.counts[cNegative] == 0 && !known {
 		ids := cnt(cIDShape) + cnt(cInt)
 		if ids/n >= 0.9 && c.minLen >= 6 && (c.minLen == c.maxLen || cnt(cIDShape) >= 0.9*n) {
 			conf := 0.45
@@ -1317,10 +1329,16 @@ func (c *Classifier) nameCandidate(n float64) (string, float64) {
 	hs := hits / n
 	col := c.col
 	personNamed := col.typ == "first_name" || col.typ == "last_name" || col.typ == "name" && col.strength >= strongTerm
+	// Names from a diverse population are often missing from the lists:
+	// a column where nearly every value is name-shaped and most are
+	// different needs fewer of them on the lists.
+	diverse := shaped >= 0.8*n && (distinct >= maxDistinct || distinct >= 0.5*shaped)
 	var v float64
 	switch {
 	case personNamed:
 		v = 0.85 * ramp(hs, 0.1, 0.4)
+	case diverse:
+		v = 0.85 * ramp(hs, 0.15, 0.35)
 	case col.typ == "name":
 		v = 0.85 * ramp(hs, 0.25, 0.5)
 	default:

@@ -148,6 +148,19 @@ func TestHardPositives(t *testing.T) {
 		r := classify("fld_12", nil, g.values(500, func(int) string { return strings.ToUpper(g.last()) }))
 		wantVerdict(t, r, VerdictPHI, "last_name")
 	})
+	t.Run("names missing from the lists", func(t *testing.T) {
+		// More than half the surnames are unknown spellings; the column
+		// is still name-shaped and nearly every value different.
+		syll := []string{"ka", "zo", "rin", "ve", "lo", "mar", "tu", "bek", "sha", "dor", "ni", "qu", "el", "wyn"}
+		vals := g.values(400, func(i int) string {
+			if i%20 < 11 {
+				s := g.pick(syll...) + g.pick(syll...) + g.pick(syll...)
+				return strings.ToUpper(s[:1]) + s[1:]
+			}
+			return g.pick(testLast...)
+		})
+		wantVerdict(t, classify("c12", nil, vals), VerdictPHI, "last_name")
+	})
 	t.Run("mostly null SSN column", func(t *testing.T) {
 		vals := make([]string, 10000)
 		vals[17], vals[4000], vals[9999] = g.ssn(), g.ssn(), g.ssn()

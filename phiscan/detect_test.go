@@ -382,6 +382,21 @@ func TestStreetAddress(t *testing.T) {
 	}
 }
 
+func TestStreetName(t *testing.T) {
+	wordsOnce.Do(loadWords)
+	for _, s := range []string{"Maple Terrace", "N Main St", "Martin Luther King Jr Blvd", "5th Avenue", "Elm Street"} {
+		if !streetName(s) {
+			t.Errorf("streetName(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"Main", "Abbey Road Studios", "General Hospital Drive Clinic", "John Smith", "main street",
+		"Street", "Hospital Drive"} {
+		if streetName(s) {
+			t.Errorf("streetName(%q) = true", s)
+		}
+	}
+}
+
 func TestTextScanner(t *testing.T) {
 	wordsOnce.Do(loadWords)
 	m, err := compileMRN(`E\d{7}`)

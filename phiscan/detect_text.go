@@ -350,6 +350,44 @@ func streetAddress(s string) bool {
 	return false
 }
 
+// unambiguousStreet are street suffixes that are rarely anything else at
+// the end of a capitalised phrase.
+var unambiguousStreet = wordSet("st", "street", "ave", "avenue", "rd", "road", "blvd", "boulevard", "ln", "lane",
+	"dr", "drive", "ct", "court", "pl", "place", "ter", "terrace", "cir", "circle", "pkwy", "parkway", "hwy",
+	"highway", "trl", "trail", "pike", "expy", "expressway", "tpke", "turnpike")
+
+// streetName reports a street without a house number: "Maple Terrace",
+// "N Main St", "Martin Luther King Jr Blvd", as address columns split
+// into number and street hold.
+func streetName(s string) bool {
+	words := 0
+	rest := s
+	for k := 0; k < 6; k++ {
+		tok, r := nextWord(rest)
+		rest = r
+		t := trimWord(tok)
+		if t == "" {
+			return false
+		}
+		if strings.TrimSpace(rest) == "" {
+			// The last word: a street suffix after a name.
+			var buf [16]byte
+			if words == 0 || len(t) > len(buf) {
+				return false
+			}
+			for i := 0; i < len(t); i++ {
+				buf[i] = lower(t[i])
+			}
+			return unambiguousStreet[string(buf[:len(t)])] && isUpper(t[0])
+		}
+		if !(isOrdinal(t) || isWordLike(t) && isUpper(t[0])) || lookupWord(t)&(wOrg|wDrug) != 0 {
+			return false
+		}
+		words++
+	}
+	return false
+}
+
 // cityStateZIP reports whether s ends with a state abbreviation and a
 // ZIP code after at least one word: "Springfield, IL 62704",
 // "100 Broadway, New York, NY 10271-0001".

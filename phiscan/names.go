@@ -542,6 +542,10 @@ func analyzeNameUncached(name string, extra map[string]termDef) colName {
 					}
 				}
 			}
+			if def.typ == "ssn" && hasLast4(toks) {
+				// The last four digits of an SSN do not identify alone.
+				def.strength = weakTerm
+			}
 			if def.typ == "zip" && (end < len(toks) && (toks[end] == "3" || toks[end] == "prefix") ||
 				key == "zip" && i > 0 && (toks[i-1] == "3" || toks[i-1] == "three")) {
 				c.zip3 = true
@@ -654,6 +658,17 @@ func (c *colName) hasAge(toks []string) bool {
 		}
 	}
 	return c.age
+}
+
+// hasLast4 reports "last4", "last_4", "l4", "ssn4"-style qualifiers.
+func hasLast4(toks []string) bool {
+	for i, t := range toks {
+		if (t == "4" || t == "four") && i > 0 && (toks[i-1] == "last" || toks[i-1] == "l" || toks[i-1] == "ssn") ||
+			t == "last4" || t == "l4" {
+			return true
+		}
+	}
+	return false
 }
 
 // tableContext is what the table and its other columns say about a column.

@@ -153,6 +153,11 @@ func TestAnalyzeNameProperties(t *testing.T) {
 			t.Errorf("%s: count-like", name)
 		}
 	}
+	for _, name := range []string{"ssn_last4", "SSN_LAST_4", "last4_ssn"} {
+		if c := analyzeName(name, nil); c.typ != "ssn" || c.strength != weakTerm {
+			t.Errorf("%s: %+v", name, c)
+		}
+	}
 	if c := analyzeName("zip3", nil); c.typ != "zip" || !c.zip3 {
 		t.Errorf("zip3: %+v", c)
 	}
