@@ -663,3 +663,37 @@ func BenchmarkObserveFull(b *testing.B) {
 	}
 	b.ReportMetric(float64(values)/b.Elapsed().Seconds(), "values/s")
 }
+
+// FuzzObserve checks that no value can crash the detectors or leak into
+// the report unmasked.
+func FuzzObserve(f *testing.F) {
+	for _, s := range []string{"078-05-1120", "(617) 555-1234 x12", "+16175550142", "john@example.org",
+		"123 Main St", "PO Box 9", "2019-03-04T10:00:00Z", "Mar 4, 2019", "04-MAR-19", "1EG4-TE5-MK73",
+		"AB1234563", "4111 1111 1111 1111", "2001:db8::1", "10.0.0.1", "Smith, John", "José García",
+		"Pt seen 3/4/2019, call (617) 555-1234. Dr. Smith. 92 yo.", "6175550142.0", "XXX-XX-1234", "\xc3", "1e5",
+		"-", "+", ".", "(", "99999-9999", "12/31/99 11:59 PM"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		for _, name := range []string{"c1", "dob", "ssn", "notes", "zip", "name"} {
+			c := NewClassifier(name, "", nil, testCfg)
+			c.Observe(v)
+			c.Observe(v)
+			r := c.Report()
+			if r.Verdict != VerdictNone && r.Verdict != VerdictPossible && r.Verdict != VerdictPHI {
+				t.Fatalf("verdict %q", r.Verdict)
+			}
+			if tv := strings.TrimSpace(v); len(tv) >= 6 && strings.ContainsAny(tv, "0123456789") {
+				if r.Min != nil && r.Verdict != VerdictNone {
+					t.Fatalf("minimum reported for a PHI column: %s", describe(r))
+				}
+				r.Min = nil // the smallest number of a column that is not PHI
+				b, _ := json.Marshal(r)
+				if strings.Contains(string(b), tv) {
+					t.Fatalf("report repeats the value %q: %s", v, b)
+				}
+			}
+		}
+		_ = Mask(v)
+	})
+}
