@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +97,9 @@ func fmtMin(m *float64) string {
 	if m == nil {
 		return ""
 	}
+	if math.Abs(*m) < 1e15 {
+		return strconv.FormatFloat(*m, 'f', -1, 64)
+	}
 	return strconv.FormatFloat(*m, 'g', -1, 64)
 }
 
@@ -134,7 +138,7 @@ func mdCell(s string) string {
 		switch r {
 		case '\n', '\r', '\t':
 			b.WriteByte(' ')
-		case '|', '\\', '`', '*', '_', '[', ']', '<', '>', '#', '~':
+		case '|', '\\', '`', '*', '_', '[', ']', '<', '>':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
@@ -142,6 +146,30 @@ func mdCell(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// mdCode writes a masked value as a code span, which shows it verbatim;
+// only a pipe needs escaping there, and the fence is longer than any run
+// of backticks inside.
+func mdCode(s string) string {
+	if s == "" {
+		return ""
+	}
+	s = strings.NewReplacer("\n", " ", "\r", " ", "|", "\\|").Replace(s)
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return fence + s + fence
 }
 
 // WriteMarkdown writes r as a Markdown document: an overview of every data
@@ -216,7 +244,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 				}
 				p("| %s | %s | %s | %s | %.2f | %s | %d | %d | %s | %s |\n", mdCell(c.Name), mdCell(c.SQLType), verdict,
 					mdCell(strings.Join(c.Types, ", ")), c.Confidence, fmtMin(c.Min), c.Sampled, c.Nulls,
-					mdCell(c.Example), strings.Join(ev, "; "))
+					mdCode(c.Example), strings.Join(ev, "; "))
 			}
 			p("\n")
 		}
@@ -237,7 +265,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 					if j < len(ex) {
 						v = ex[j]
 					}
-					p(" %s |", mdCell(v))
+					p(" %s |", mdCode(v))
 				}
 				p("\n")
 			}

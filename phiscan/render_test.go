@@ -152,7 +152,7 @@ func TestRenderFormats(t *testing.T) {
 	if err := Render(&md, rep, "md"); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| t\\|1 | csv | 3 | 2024-05-06 07:08 UTC |", "\\<script\\>", "value:ssn 98% (\\#\\#\\#-\\#\\#-\\#\\#\\#\\#)", "| dose |", "| 0.5 |", "x.pdf", "2.0 KiB"} {
+	for _, want := range []string{"| t\\|1 | csv | 3 | 2024-05-06 07:08 UTC |", "\\<script\\>", "value:ssn 98% (###-##-####)", "| `###-##-####` | `#.#` |", "| dose |", "| 0.5 |", "x.pdf", "2.0 KiB"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md.String())
 		}

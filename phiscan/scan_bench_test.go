@@ -113,6 +113,9 @@ func wideCSV(b *testing.B, db *sql.DB, path string) {
 	if err := bw.Flush(); err != nil {
 		b.Fatal(err)
 	}
+	if info, err := f.Stat(); err == nil {
+		b.Logf("CSV file of %d MB", info.Size()>>20)
+	}
 }
 
 // BenchmarkScanFull scans every row of a 1M-row, 30-column table in

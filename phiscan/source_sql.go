@@ -349,14 +349,17 @@ func (r *tableRead) read(ctx context.Context) error {
 	case key != "" && d.name != "postgres":
 		return r.blocks(ctx, key, cols, n)
 	case d.name == "postgres" && r.t.kind == "table":
-		// SYSTEM picks whole pages and reads only those; on a table that
-		// is small next to the sample, page clustering would skew the
-		// sample, and BERNOULLI's full scan is cheap.
-		method := "SYSTEM"
-		if r.rows <= 4*n {
-			method = "BERNOULLI"
-		}
 		pct := min(100, 100*1.25*float64(n)/float64(r.rows))
+		// SYSTEM reads only the sampled pages, but picks whole pages: with
+		// few pages in the sample their number, and so the sample's size,
+		// varies a lot. BERNOULLI picks rows, at the cost of a scan
+		// (without a sort).
+		method := "BERNOULLI"
+		var pages float64
+		if err := r.s.db.QueryRowContext(ctx, `SELECT pg_relation_size(to_regclass($1)) / current_setting('block_size')::float8`,
+			q).Scan(&pages); err == nil && pages*pct/100 >= 100 {
+			method = "SYSTEM"
+		}
 		return r.query(ctx, fmt.Sprintf("SELECT %s FROM %s TABLESAMPLE %s (%s) LIMIT %d",
 			cols, q, method, strconv.FormatFloat(pct, 'f', 6, 64), n))
 	}
@@ -464,16 +467,24 @@ func (r *tableRead) blocks(ctx context.Context, key, cols string, n int64) error
 	}
 	nb := (n + sampleBlock - 1) / sampleBlock
 	points := make([]int64, nb)
-	span := uint64(hi.Int64 - lo.Int64 + 1)
+	// Unsigned: the span of an int64 range can exceed MaxInt64.
+	span := uint64(hi.Int64) - uint64(lo.Int64)
 	for i := range points {
-		points[i] = lo.Int64 + int64(rand.Uint64N(span))
+		off := rand.Uint64()
+		if span < math.MaxUint64 {
+			off = rand.Uint64N(span + 1)
+		}
+		points[i] = lo.Int64 + int64(off)
 	}
 	slices.Sort(points)
 	if cols == "*" {
 		// MySQL refuses "*" after another select item unless qualified.
 		cols = q + ".*"
 	}
-	stmt := fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s >= %s ORDER BY %s LIMIT %d", key, cols, q, key, d.param(1), key, sampleBlock)
+	sel := fmt.Sprintf("SELECT %s, %s FROM %s WHERE ", key, cols, q)
+	stmt := sel + fmt.Sprintf("%s >= %s ORDER BY %s LIMIT %d", key, d.param(1), key, sampleBlock)
+	// read holds the key ranges read, in order, for the top-up below.
+	var read [][2]int64
 	next := lo.Int64
 	for _, p := range points {
 		want := n - r.ts.main.n
@@ -488,14 +499,50 @@ func (r *tableRead) blocks(ctx context.Context, key, cols string, n int64) error
 			return err
 		}
 		if last == nil {
-			continue
+			break
 		}
+		read = append(read, [2]int64{from, *last})
 		if *last == math.MaxInt64 {
 			break
 		}
 		next = *last + 1
 	}
-	return nil
+	// Blocks that start near the end of the range come back short: top
+	// the sample up from the gaps between the blocks read, first to last.
+	gap := func(above, below *int64) error {
+		want := n - r.ts.main.n
+		if want <= 0 {
+			return nil
+		}
+		var where []string
+		var args []any
+		if above != nil {
+			args = append(args, *above)
+			where = append(where, fmt.Sprintf("%s > %s", key, d.param(len(args))))
+		}
+		if below != nil {
+			args = append(args, *below)
+			where = append(where, fmt.Sprintf("%s < %s", key, d.param(len(args))))
+		}
+		if len(where) == 0 {
+			where = append(where, "1 = 1")
+		}
+		_, err := r.feed(ctx, nil, 1, want, sel+strings.Join(where, " AND ")+fmt.Sprintf(" ORDER BY %s LIMIT %d", key, want), args...)
+		return err
+	}
+	if len(read) == 0 {
+		return gap(nil, nil)
+	}
+	for i := range read {
+		var above *int64
+		if i > 0 {
+			above = &read[i-1][1]
+		}
+		if err := gap(above, &read[i][0]); err != nil {
+			return err
+		}
+	}
+	return gap(&read[len(read)-1][1], nil)
 }
 
 // query runs a SELECT of table columns and feeds its rows to the scan.

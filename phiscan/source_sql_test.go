@@ -237,9 +237,12 @@ func TestScanDB(t *testing.T) {
 					wantSampled = int64(sample)
 				}
 				ss := findColumn(t, pd, "ss")
-				// A key-range sample may fall a block short at the end of
-				// the table.
-				if ss.Sampled > wantSampled || ss.Sampled < wantSampled*3/4 || ss.Verdict != VerdictPHI || !strings.Contains(strings.Join(ss.Types, ","), "ssn") {
+				// TABLESAMPLE returns about, not exactly, the sample.
+				low := wantSampled
+				if d == testdb.DialectPostgres {
+					low = wantSampled * 3 / 4
+				}
+				if ss.Sampled > wantSampled || ss.Sampled < low || ss.Verdict != VerdictPHI || !strings.Contains(strings.Join(ss.Types, ","), "ssn") {
 					t.Errorf("sample %d: ss: sampled %d, verdict %s, types %v", sample, ss.Sampled, ss.Verdict, ss.Types)
 				}
 				if c := findColumn(t, pd, "pid"); !strings.HasSuffix(c.SQLType, "PRIMARY KEY") {
@@ -320,7 +323,11 @@ func TestScanDBSamplingLarge(t *testing.T) {
 			for _, name := range []string{"visits", "visits_nokey"} {
 				tr := findTable(t, rep, name)
 				seq := findColumn(t, tr, "seq")
-				if tr.Rows != n || seq.Sampled < 500 || seq.Sampled > 1000 {
+				low := int64(1000)
+				if d == testdb.DialectPostgres {
+					low = 500
+				}
+				if tr.Rows != n || seq.Sampled < low || seq.Sampled > 1000 {
 					t.Errorf("%s: %d rows, %d sampled", name, tr.Rows, seq.Sampled)
 				}
 			}
