@@ -381,7 +381,7 @@ func (c *Classifier) Observe(v string) {
 	for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t' || v[len(v)-1] == '\n' || v[len(v)-1] == '\r') {
 		v = v[:len(v)-1]
 	}
-	if v == "" || v == "NULL" || v == "null" || v == `\N` {
+	if v == "" || len(v) <= 6 && nullWord(v) {
 		c.nulls++
 		return
 	}
@@ -477,6 +477,18 @@ func (c *Classifier) Observe(v string) {
 		return
 	}
 	c.observeName(v)
+}
+
+// nullWord reports the spellings of a missing value that exports and
+// spreadsheets use: judged as values, a column of three SSNs among
+// thousands of "N/A" would look like a column of words.
+func nullWord(v string) bool {
+	switch v {
+	case "NULL", "null", "Null", `\N`, "N/A", "n/a", "NA", "#N/A", "NaN", "nan", "None", "none", "(null)",
+		"<null>", "-", "--", "?", `""`, "''", ".":
+		return true
+	}
+	return false
 }
 
 func (c *Classifier) observeMRN(v string) {

@@ -169,6 +169,16 @@ func TestHardPositives(t *testing.T) {
 		if r.Nulls != 9997 || r.Sampled != 10000 {
 			t.Errorf("sampled %d nulls %d", r.Sampled, r.Nulls)
 		}
+		for i := range vals {
+			if vals[i] == "" {
+				vals[i] = []string{"N/A", "NULL", "-", "None"}[i%4]
+			}
+		}
+		r = classify("x_09", nil, vals)
+		wantVerdict(t, r, VerdictPHI, "ssn")
+		if r.Nulls != 9997 {
+			t.Errorf("null spellings: %d nulls", r.Nulls)
+		}
 	})
 	t.Run("record numbers in a cryptic column", func(t *testing.T) {
 		vals := g.values(300, func(int) string { return fmt.Sprintf("%08d", g.n(1, 3e7)) })
