@@ -181,7 +181,7 @@ func (s *sqlScanner) list(ctx context.Context) ([]tableInfo, error) {
 		// zone they are shown in, which makes them absolute.
 		q = `SELECT TABLE_NAME, TABLE_TYPE, UNIX_TIMESTAMP(CREATE_TIME), UNIX_TIMESTAMP(UPDATE_TIME)
 			FROM information_schema.TABLES
-			WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', 'VIEW')
+			WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', 'VIEW')
 			ORDER BY TABLE_NAME`
 	}
 	rows, err := s.db.QueryContext(ctx, q)
