@@ -324,6 +324,13 @@ func prepare(cfg *Config) settings {
 // NewClassifier returns a classifier for the column called name, of the
 // declared SQL type sqlType (may be empty), in a table whose columns are
 // tableColumns (for context; may be nil). cfg may be nil.
+//
+// Of the Config, SiteTerms are column-name terms matched like the built-in
+// ones (whole tokens, any case or separator), each optionally followed by
+// a colon and the PHI type it means ("csn", "hosp_acct:account"); a bare
+// term is a local patient identifier, type "mrn". MRNPattern must match
+// a whole value; an invalid pattern is ignored (ValidateConfig reports
+// it).
 func NewClassifier(name, sqlType string, tableColumns []string, cfg *Config) *Classifier {
 	c := &Classifier{name: name, sqlType: sqlType, columns: tableColumns, cfg: prepare(cfg), allNumeric: true,
 		min: math.Inf(1), intMin: math.MaxUint64, minLen: math.MaxInt}
