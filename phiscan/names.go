@@ -64,6 +64,13 @@ type termDef struct {
 	strength float64
 }
 
+// identifierTypes are the types whose columns are themselves numbers:
+// "empi_id" and "mrn_key" are record numbers, while "address_id" is a
+// key to an address row.
+var identifierTypes = wordSet("ssn", "mrn", "npi", "dea", "mbi", "account", "credit_card", "device_id")
+
+var idSuffixes = wordSet("id", "key", "code", "cd")
+
 // nameTerms maps token sequences (joined with "_") to PHI types. Longer
 // sequences win over their parts ("email_address" is not an address).
 var nameTerms = map[string]termDef{}
@@ -92,11 +99,13 @@ func init() {
 	addTerms("mrn", weakTerm, "patient_id", "pat_id", "pt_id", "patient_key", "person_id", "patientid",
 		"patient_identifier", "pat_key", "ptid")
 	addTerms("first_name", strongTerm, "fname", "first_name", "first_nm", "frst_nm", "fst_nm", "frst_name",
-		"given_name", "given_nm", "forename", "first_nme", "fnm", "firstname")
+		"given_name", "given_nm", "forename", "first_nme", "fnm", "firstname", "name_first", "nm_first",
+		"name_given")
 	addTerms("last_name", strongTerm, "lname", "last_name", "last_nm", "lst_nm", "lst_name", "surname",
-		"sur_name", "family_name", "family_nm", "maiden_name", "maiden_nm", "maiden", "lnm", "last_nme", "lastname")
+		"sur_name", "family_name", "family_nm", "maiden_name", "maiden_nm", "maiden", "lnm", "last_nme", "lastname", "name_last", "nm_last",
+		"name_family")
 	addTerms("name", strongTerm, "full_name", "full_nm", "fullname", "patient_name", "patient_nm", "pt_name",
-		"pt_nm", "pat_name", "pat_nm", "person_name", "mname", "middle_name", "middle_nm", "nick_name",
+		"pt_nm", "pat_name", "pat_nm", "person_name", "name_full", "name_middle", "nm_middle", "mname", "middle_name", "middle_nm", "nick_name",
 		"nickname", "alias", "preferred_name", "legal_name", "mother_name", "father_name", "guarantor_name",
 		"contact_name", "emergency_contact", "next_of_kin", "nok", "kin_name", "spouse_name", "guardian_name",
 		"member_name", "subscriber_name", "insured_name", "patient_full_name", "display_name_patient")
@@ -331,6 +340,10 @@ var segWords = wordSet("patient", "pat", "pt", "last", "first", "middle", "maide
 	"preferred", "primary", "secondary", "user", "provider", "physician", "id", "key", "type", "created",
 	"updated", "modified", "effective", "load", "version", "year", "yr", "beneficiary", "device", "serial")
 
+// finalPieces may end a run-together token ("mobileno", "birthdt") but
+// are too short to be trusted elsewhere in it.
+var finalPieces = wordSet("no", "nbr", "num", "id", "dt", "cd", "nm")
+
 // segment splits a run-together token into dictionary pieces, or returns
 // nil when it cannot be covered entirely by pieces of two or more letters.
 func segment(tok string) []string {
@@ -350,7 +363,8 @@ func segment(tok string) []string {
 			continue
 		}
 		for j := i + 2; j <= n && j-i <= 12; j++ {
-			if segWords[tok[i:j]] && (best[j] < 0 || best[i]+1 < best[j]) {
+			piece := tok[i:j]
+			if (segWords[piece] || j == n && finalPieces[piece]) && (best[j] < 0 || best[i]+1 < best[j]) {
 				best[j] = best[i] + 1
 				prev[j] = i
 			}
@@ -502,10 +516,10 @@ func analyzeNameUncached(name string, extra map[string]termDef) colName {
 			end := i + l
 			// A qualifier right after the term makes it a property of
 			// the thing: "phone_type", "email_verified", "address_id".
-			if end < len(toks) && negators[toks[end]] && !(def.typ == "zip" && toks[end] == "code") {
-				if !(def.typ == "birth_date" && yearWords[toks[end]]) && !(dateWords[toks[end]]) {
-					break
-				}
+			if end < len(toks) && negators[toks[end]] && !(def.typ == "zip" && toks[end] == "code") &&
+				!(def.typ == "birth_date" && yearWords[toks[end]]) && !dateWords[toks[end]] &&
+				!(identifierTypes[def.typ] && idSuffixes[toks[end]]) {
+				break
 			}
 			if key == "name" || key == "nm" || key == "nme" {
 				// A bare "name": who it names depends on the word before.
