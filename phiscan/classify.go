@@ -1022,7 +1022,12 @@ func (c *Classifier) Report() ColumnReport {
 				safe = false
 			}
 		}
-		if safe {
+		// Nor is the minimum of a column named like an identifier safe
+		// when no detector recognised it, since a site's record numbers
+		// may follow no pattern known here; a dense run of small integers
+		// is a surrogate key, whose minimum says nothing.
+		dense := c.counts[cInt] >= 20 && c.intMax-c.intMin < 10*uint64(c.counts[cInt])
+		if safe && (!identifierLikeName(c.name) || dense) {
 			m := c.min
 			r.Min = &m
 		}
@@ -1653,4 +1658,19 @@ func Mask(v string) string {
 		fmt.Fprintf(&b, "…(%d chars)", total)
 	}
 	return b.String()
+}
+
+// identifierLikeName reports whether a column name reads like an
+// identifier ("pid", "member_no", "acctNbr", "patient_key").
+func identifierLikeName(name string) bool {
+	for _, t := range SplitColumnName(name) {
+		switch t {
+		case "id", "pid", "no", "num", "nbr", "number", "key", "code", "identifier", "uuid", "guid", "acct", "account":
+			return true
+		}
+		if strings.HasSuffix(t, "id") && len(t) <= 6 {
+			return true
+		}
+	}
+	return false
 }

@@ -91,6 +91,8 @@ func init() {
 		"chart_number", "chartno", "hosp_no", "hospital_no", "hospital_num", "hospital_number", "patient_no",
 		"patient_num", "patient_nbr", "patient_number", "pat_no", "pat_num", "pat_nbr", "pt_no", "pt_num",
 		"pt_nbr", "empi", "mpi", "cmrn", "emrn", "umrn", "uhid",
+		// OpenEMR's public patient id is the record number shown to people.
+		"pubpid", "pub_pid", "public_pid",
 		// A payer's member number plays the part of the record number.
 		"member_id", "member_no", "member_num", "member_nbr", "member_number", "mbr_id", "mbr_no", "mbr_num",
 		"mbr_nbr", "subscriber_id", "subscriber_no", "subscriber_num", "subscriber_nbr", "cardholder_id",
