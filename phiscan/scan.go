@@ -268,7 +268,7 @@ func (ts *tableScan) finish() []ColumnReport {
 		}
 		cols[j] = c
 	}
-	return cols
+	return ResolveTable(cols)
 }
 
 // stop flushes the last batch and ends the workers; it is idempotent so
