@@ -23,7 +23,7 @@ var updateEval = flag.Bool("update-eval", false, "regenerate the labeled corpus 
 // checks the detectors rather than replaying the main split.
 const (
 	evalSeedMain    = 20261101
-	evalSeedHeldout = 90017
+	evalSeedHeldout = 20261123
 )
 
 // evalScanDate is "today" for both the generator (ages, birth dates) and
