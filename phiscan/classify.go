@@ -1633,6 +1633,11 @@ const maskMax = 32
 // "078-05-1120" is "###-##-####" and "Smith" is "Aaaaa". Values longer
 // than 32 characters are cut there and their length noted.
 func Mask(v string) string {
+	if isBinary(v) {
+		// Bytes that are not text (ciphertext, images) have no pattern a
+		// reader could use.
+		return fmt.Sprintf("binary(%d bytes)", len(v))
+	}
 	var b strings.Builder
 	b.Grow(min(len(v), maskMax) + 16)
 	n := 0
@@ -1669,6 +1674,20 @@ func identifierLikeName(name string) bool {
 			return true
 		}
 		if strings.HasSuffix(t, "id") && len(t) <= 6 {
+			return true
+		}
+	}
+	return false
+}
+
+// isBinary reports whether v is not text: invalid UTF-8 or control
+// characters other than white space.
+func isBinary(v string) bool {
+	if !utf8.ValidString(v) {
+		return true
+	}
+	for _, r := range v {
+		if r < ' ' && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
 			return true
 		}
 	}

@@ -1,6 +1,9 @@
 package phiscan
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestResolveTable(t *testing.T) {
 	record := func(verdict Verdict) ColumnReport {
@@ -26,5 +29,15 @@ func TestResolveTable(t *testing.T) {
 	cols = ResolveTable([]ColumnReport{nameOnly, record(VerdictNone), person("a", "name"), person("b", "ssn")})
 	if cols[0].Verdict != VerdictPossible || cols[1].Verdict != VerdictNone {
 		t.Fatalf("untouched columns changed: %+v %+v", cols[0], cols[1])
+	}
+}
+
+func TestMaskBinary(t *testing.T) {
+	ct := "\x01\xba\x9c\xd2\x18\x01\xf3\xf9\x33\x36 078-05-1120"
+	if got := Mask(ct); got != fmt.Sprintf("binary(%d bytes)", len(ct)) {
+		t.Fatalf("Mask of ciphertext = %q", got)
+	}
+	if got := Mask("line one\tand\ttwo"); got == "binary(16 bytes)" {
+		t.Fatalf("text with tabs masked as binary: %q", got)
 	}
 }
