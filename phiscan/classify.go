@@ -105,6 +105,8 @@ const (
 // is not safe for concurrent use; columns are independent, so scan them
 // in parallel with one Classifier each.
 type Classifier struct {
+	// sealed counts values that are phicrypt ciphertexts.
+	sealed  int64
 	name    string
 	sqlType string
 	table   string
@@ -395,6 +397,10 @@ func (c *Classifier) Observe(v string) {
 	c.nonNull++
 	if c.example == "" {
 		c.example = Mask(v)
+	}
+	if looksSealed(v) {
+		c.sealed++
+		return
 	}
 	c.minLen, c.maxLen = min(c.minLen, len(v)), max(c.maxLen, len(v))
 
@@ -982,6 +988,14 @@ type candidate struct {
 func (c *Classifier) Report() ColumnReport {
 	r := ColumnReport{Name: c.name, SQLType: c.sqlType, Sampled: c.sampled, Nulls: c.nulls, Example: c.example,
 		Types: []string{}, Evidence: []Evidence{}, Verdict: VerdictNone}
+	if c.sealed > 0 && c.sealed*10 >= c.nonNull*9 {
+		// Already encrypted by phicrypt: nothing here is plaintext PHI.
+		r.Confidence = 1
+		r.Types = []string{"phicrypt_ciphertext"}
+		r.Evidence = []Evidence{{Check: "value", Type: "phicrypt_ciphertext", Share: round3(float64(c.sealed) / float64(c.nonNull)),
+			Detail: "values are phicrypt ciphertexts (docs/FORMAT.md §1)"}}
+		return r
+	}
 	cands := c.candidates()
 	slices.SortStableFunc(cands, func(a, b candidate) int {
 		switch {
@@ -1692,4 +1706,12 @@ func isBinary(v string) bool {
 		}
 	}
 	return false
+}
+
+// looksSealed reports whether v has the shape of a phicrypt version-1
+// ciphertext: version 0x01, a 4-byte place check, Tink's 0x01 prefix, and
+// at least the nonce, one encoded byte and the tag, in bytes that are not
+// text.
+func looksSealed(v string) bool {
+	return len(v) >= 39 && v[0] == 0x01 && v[5] == 0x01 && isBinary(v)
 }

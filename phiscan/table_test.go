@@ -1,8 +1,14 @@
 package phiscan
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/phicrypt/phicrypt/cipher"
+	"github.com/phicrypt/phicrypt/keyprovider/local"
 )
 
 func TestResolveTable(t *testing.T) {
@@ -39,5 +45,42 @@ func TestMaskBinary(t *testing.T) {
 	}
 	if got := Mask("line one\tand\ttwo"); got == "binary(16 bytes)" {
 		t.Fatalf("text with tabs masked as binary: %q", got)
+	}
+}
+
+// TestSealedColumnsAreNotPlaintextPHI classifies a column of phicrypt
+// ciphertexts named ssn: the PHI in it is already encrypted.
+func TestSealedColumnsAreNotPlaintextPHI(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "kek.json")
+	if err := local.Create(p); err != nil {
+		t.Fatal(err)
+	}
+	kek, err := local.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := cipher.NewKeyring(cipher.Config{KEK: kek, Store: cipher.NewMemStore()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col, err := ring.Column("patients", "ssn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values []string
+	for i := 0; i < 200; i++ {
+		ct, err := col.Seal(context.Background(), fmt.Sprintf("%03d-%02d-%04d", 100+i, 10+i%80, 1000+i), []byte(fmt.Sprint(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		values = append(values, string(ct))
+	}
+	r := Classify(ColumnInput{Table: "patients", Name: "ssn", Values: values}, nil)
+	if r.Verdict != VerdictNone || len(r.Types) != 1 || r.Types[0] != "phicrypt_ciphertext" || !strings.HasPrefix(r.Example, "binary(") {
+		t.Fatalf("sealed SSNs: %+v", r)
+	}
+	plain := Classify(ColumnInput{Table: "patients", Name: "ssn", Values: []string{"219-09-9998", "457-55-5462", "323-45-6789"}}, nil)
+	if plain.Verdict != VerdictPHI {
+		t.Fatalf("plaintext SSNs: %+v", plain)
 	}
 }
