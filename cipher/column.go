@@ -32,7 +32,7 @@ type Column struct {
 	pad, maxLen   int
 	ad            []byte // associated data without row binding
 	place         uint32
-	keys          atomic.Pointer[loaded]
+	keys          keyCache
 	lastRefresh   atomic.Int64
 }
 
@@ -53,6 +53,7 @@ func (r *Keyring) Column(table, column string, opts ...ColumnOption) (*Column, e
 	case c.maxLen < 0:
 		return nil, fmt.Errorf("phicrypt: column %s.%s: negative maximum length", table, column)
 	}
+	c.keys = keyCache{ring: r, scope: c.scope, purpose: PurposeValue}
 	c.ad = appendAD(nil, table, column, nil)
 	c.place = placeCheck(c.ad)
 	return c, nil
@@ -72,15 +73,7 @@ func (c *Column) fail(op string, err error) error {
 }
 
 func (c *Column) keysFor(ctx context.Context, create bool) (*loaded, error) {
-	if l := c.keys.Load(); c.ring.fresh(l) {
-		return l, nil
-	}
-	l, err := c.ring.load(ctx, c.scope, PurposeValue, create)
-	if err != nil {
-		return nil, err
-	}
-	c.keys.Store(l)
-	return l, nil
+	return c.keys.get(ctx, create)
 }
 
 func (c *Column) adFor(row []byte) ([]byte, uint32) {

@@ -4,33 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/phicrypt/phicrypt/cipher"
-	"github.com/tink-crypto/tink-go/v2/aead"
-	"github.com/tink-crypto/tink-go/v2/insecurecleartextkeyset"
-	"github.com/tink-crypto/tink-go/v2/keyset"
 )
 
 // vectorRing loads the keysets of testdata/vectors.json.
 func vectorRing(tb testing.TB) *cipher.Keyring {
 	tb.Helper()
-	data, err := os.ReadFile(vectorsPath)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var vf vectorFile
-	if err := json.Unmarshal(data, &vf); err != nil {
-		tb.Fatal(err)
-	}
-	kh, err := insecurecleartextkeyset.Read(keyset.NewJSONReader(bytes.NewReader(vf.KEKKeyset)))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	a, _ := aead.New(kh)
+	vf, kek := loadVectors(tb)
 	store := cipher.NewMemStore()
 	for _, enc := range vf.Records {
 		b, _ := base64.StdEncoding.DecodeString(enc)
@@ -40,7 +23,7 @@ func vectorRing(tb testing.TB) *cipher.Keyring {
 		}
 		store.Put(context.Background(), &rec, 0)
 	}
-	return newRing(tb, tinkKEK{uri: vf.KEKURI, a: a}, store)
+	return newRing(tb, kek, store)
 }
 
 // FuzzOpen feeds arbitrary bytes to the ciphertext decoder. It must never

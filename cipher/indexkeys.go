@@ -8,7 +8,6 @@ import (
 	"hash"
 	"sort"
 	"sync"
-	"sync/atomic"
 
 	"github.com/tink-crypto/tink-go/v2/insecuresecretdataaccess"
 	"github.com/tink-crypto/tink-go/v2/keyset"
@@ -99,26 +98,18 @@ func (r *Keyring) IndexKeys(ctx context.Context, scope string) (*IndexKeys, erro
 
 // IndexKeysCache keeps the IndexKeys of one scope for a caller on the hot
 // path, checking freshness without a lock.
-type IndexKeysCache struct {
-	ring  *Keyring
-	scope string
-	cur   atomic.Pointer[loaded]
-}
+type IndexKeysCache struct{ c keyCache }
 
 // IndexKeysCache returns a cache of the index keys of scope.
 func (r *Keyring) IndexKeysCache(scope string) *IndexKeysCache {
-	return &IndexKeysCache{ring: r, scope: scope}
+	return &IndexKeysCache{c: keyCache{ring: r, scope: scope, purpose: PurposeIndex}}
 }
 
-// Get returns the current index keys.
+// Get returns the current index keys, creating the keyset on first use.
 func (c *IndexKeysCache) Get(ctx context.Context) (*IndexKeys, error) {
-	if l := c.cur.Load(); c.ring.fresh(l) {
-		return l.index, nil
-	}
-	l, err := c.ring.load(ctx, c.scope, PurposeIndex, true)
+	l, err := c.c.get(ctx, true)
 	if err != nil {
-		return nil, &Error{Op: "load index keys", Scope: c.scope, Err: err}
+		return nil, &Error{Op: "load index keys", Scope: c.c.scope, Err: err}
 	}
-	c.cur.Store(l)
 	return l.index, nil
 }

@@ -132,6 +132,27 @@ func (r *Keyring) fresh(l *loaded) bool {
 	return !r.testClock || r.now().Before(l.expires)
 }
 
+// keyCache holds one keyset for a caller on the hot path: a fresh one is
+// taken with an atomic load and no lock, a stale one is loaded again.
+type keyCache struct {
+	ring    *Keyring
+	scope   string
+	purpose Purpose
+	cur     atomic.Pointer[loaded]
+}
+
+func (c *keyCache) get(ctx context.Context, create bool) (*loaded, error) {
+	if l := c.cur.Load(); c.ring.fresh(l) {
+		return l, nil
+	}
+	l, err := c.ring.load(ctx, c.scope, c.purpose, create)
+	if err != nil {
+		return nil, err
+	}
+	c.cur.Store(l)
+	return l, nil
+}
+
 // load returns the unwrapped keyset for scope and purpose, from the cache
 // when fresh. With create, a missing keyset is generated and stored.
 func (r *Keyring) load(ctx context.Context, scope string, p Purpose, create bool) (*loaded, error) {

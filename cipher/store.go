@@ -31,20 +31,12 @@ type recordKey struct {
 	purpose Purpose
 }
 
-// MemStore is a Store in memory, for tests and short-lived tools.
-type MemStore struct {
-	mu      sync.Mutex
-	records map[recordKey][]byte
-}
+// recordMap holds encoded records; both stores keep their records in one
+// and differ only in where the map lives and how it is locked.
+type recordMap map[recordKey][]byte
 
-// NewMemStore returns an empty MemStore.
-func NewMemStore() *MemStore { return &MemStore{records: map[recordKey][]byte{}} }
-
-// Get implements Store.
-func (s *MemStore) Get(_ context.Context, scope string, p Purpose) (*Record, error) {
-	s.mu.Lock()
-	b, ok := s.records[recordKey{scope, p}]
-	s.mu.Unlock()
+func (m recordMap) get(scope string, p Purpose) (*Record, error) {
+	b, ok := m[recordKey{scope, p}]
 	if !ok {
 		return nil, ErrKeysetNotFound
 	}
@@ -52,20 +44,41 @@ func (s *MemStore) Get(_ context.Context, scope string, p Purpose) (*Record, err
 	return &r, r.UnmarshalBinary(b)
 }
 
-// Put implements Store.
-func (s *MemStore) Put(_ context.Context, rec *Record, prev uint64) error {
+// put stores rec if the stored generation is prev (see Store.Put).
+func (m recordMap) put(rec *Record, prev uint64) error {
 	b, err := rec.MarshalBinary()
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	k := recordKey{rec.Scope, rec.Purpose}
-	if err := checkGeneration(s.records[k], prev); err != nil {
+	if err := checkGeneration(m[k], prev); err != nil {
 		return err
 	}
-	s.records[k] = b
+	m[k] = b
 	return nil
+}
+
+// MemStore is a Store in memory, for tests and short-lived tools.
+type MemStore struct {
+	mu      sync.Mutex
+	records recordMap
+}
+
+// NewMemStore returns an empty MemStore.
+func NewMemStore() *MemStore { return &MemStore{records: recordMap{}} }
+
+// Get implements Store.
+func (s *MemStore) Get(_ context.Context, scope string, p Purpose) (*Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.records.get(scope, p)
+}
+
+// Put implements Store.
+func (s *MemStore) Put(_ context.Context, rec *Record, prev uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.records.put(rec, prev)
 }
 
 // List implements Store.
@@ -90,7 +103,7 @@ func checkGeneration(stored []byte, prev uint64) error {
 	return nil
 }
 
-func decodeAll(m map[recordKey][]byte) ([]*Record, error) {
+func decodeAll(m recordMap) ([]*Record, error) {
 	out := make([]*Record, 0, len(m))
 	for _, b := range m {
 		var r Record
@@ -146,10 +159,10 @@ func (s *FileStore) lock() (func(), error) {
 	}, nil
 }
 
-func (s *FileStore) read() (map[recordKey][]byte, error) {
+func (s *FileStore) read() (recordMap, error) {
 	data, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return map[recordKey][]byte{}, nil
+		return recordMap{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("keyset store %s: %w", s.path, err)
@@ -161,7 +174,7 @@ func (s *FileStore) read() (map[recordKey][]byte, error) {
 	if doc.Format != fileStoreFormat {
 		return nil, fmt.Errorf("keyset store %s: %w: format %q, want %q", s.path, ErrBadRecord, doc.Format, fileStoreFormat)
 	}
-	m := make(map[recordKey][]byte, len(doc.Records))
+	m := make(recordMap, len(doc.Records))
 	for i, enc := range doc.Records {
 		b, err := base64.StdEncoding.DecodeString(enc)
 		if err != nil {
@@ -176,7 +189,7 @@ func (s *FileStore) read() (map[recordKey][]byte, error) {
 	return m, nil
 }
 
-func (s *FileStore) write(m map[recordKey][]byte) error {
+func (s *FileStore) write(m recordMap) error {
 	recs, err := decodeAll(m)
 	if err != nil {
 		return err
@@ -224,20 +237,11 @@ func (s *FileStore) Get(_ context.Context, scope string, p Purpose) (*Record, er
 	if err != nil {
 		return nil, err
 	}
-	b, ok := m[recordKey{scope, p}]
-	if !ok {
-		return nil, ErrKeysetNotFound
-	}
-	var r Record
-	return &r, r.UnmarshalBinary(b)
+	return m.get(scope, p)
 }
 
 // Put implements Store.
 func (s *FileStore) Put(_ context.Context, rec *Record, prev uint64) error {
-	b, err := rec.MarshalBinary()
-	if err != nil {
-		return err
-	}
 	unlock, err := s.lock()
 	if err != nil {
 		return err
@@ -247,11 +251,9 @@ func (s *FileStore) Put(_ context.Context, rec *Record, prev uint64) error {
 	if err != nil {
 		return err
 	}
-	k := recordKey{rec.Scope, rec.Purpose}
-	if err := checkGeneration(m[k], prev); err != nil {
+	if err := m.put(rec, prev); err != nil {
 		return err
 	}
-	m[k] = b
 	return s.write(m)
 }
 

@@ -111,27 +111,34 @@ func rowBytes(t *testing.T, h *string) []byte {
 	return b
 }
 
+// loadVectors reads testdata/vectors.json and its test KEK.
+func loadVectors(tb testing.TB) (vectorFile, tinkKEK) {
+	tb.Helper()
+	data, err := os.ReadFile(vectorsPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var vf vectorFile
+	if err := json.Unmarshal(data, &vf); err != nil {
+		tb.Fatal(err)
+	}
+	kh, err := insecurecleartextkeyset.Read(keyset.NewJSONReader(bytes.NewReader(vf.KEKKeyset)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a, err := aead.New(kh)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return vf, tinkKEK{uri: vf.KEKURI, a: a}
+}
+
 func TestVectors(t *testing.T) {
 	if *update {
 		generateVectors(t)
 	}
-	data, err := os.ReadFile(vectorsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vf vectorFile
-	if err := json.Unmarshal(data, &vf); err != nil {
-		t.Fatal(err)
-	}
-	kh, err := insecurecleartextkeyset.Read(keyset.NewJSONReader(bytes.NewReader(vf.KEKKeyset)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kekAEAD, err := aead.New(kh)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kek := tinkKEK{uri: vf.KEKURI, a: kekAEAD}
+	vf, kek := loadVectors(t)
+	kekAEAD := kek.a
 	store := cipher.NewMemStore()
 	handles := map[string]tink.AEAD{}
 	for _, enc := range vf.Records {

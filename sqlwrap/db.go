@@ -472,19 +472,29 @@ func substringTokens(br *bloomRT, keys blindindex.PRF, keyID uint32, runes []run
 	seen := map[int64]bool{}
 	n := 0
 	for g := br.idx.MinGram; g <= br.idx.MaxGram; g++ {
-		for i := 0; i+g <= len(runes); i++ {
-			n++
-			if br.idx.MaxGrams > 0 && n > br.idx.MaxGrams {
-				return nil, fmt.Errorf("%w: value needs more than %d grams", blindindex.ErrValueTooLong, br.idx.MaxGrams)
-			}
-			tok, err := br.gram.TokenFor(keys, keyID, 0, string(runes[i:i+g]))
-			if err != nil {
-				return nil, err
-			}
-			if !seen[tok] {
-				seen[tok] = true
-				out = append(out, tok)
-			}
+		n += max(0, len(runes)-g+1)
+		if br.idx.MaxGrams > 0 && n > br.idx.MaxGrams {
+			return nil, fmt.Errorf("%w: value needs more than %d grams", blindindex.ErrValueTooLong, br.idx.MaxGrams)
+		}
+		var err error
+		if out, err = gramTokens(br, keys, keyID, runes, g, seen, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// gramTokens appends to out the tokens, under key id, of the grams of
+// length g of runes that are not in seen yet.
+func gramTokens(br *bloomRT, keys blindindex.PRF, keyID uint32, runes []rune, g int, seen map[int64]bool, out []int64) ([]int64, error) {
+	for i := 0; i+g <= len(runes); i++ {
+		tok, err := br.gram.TokenFor(keys, keyID, 0, string(runes[i:i+g]))
+		if err != nil {
+			return nil, err
+		}
+		if !seen[tok] {
+			seen[tok] = true
+			out = append(out, tok)
 		}
 	}
 	return out, nil
@@ -572,11 +582,7 @@ func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 		cols = append([]string{rt.t.Key}, cols...)
 		args = append([]any{key}, args...)
 	}
-	qc := make([]string, len(cols))
-	for i, c := range cols {
-		qc[i] = d.q(c)
-	}
-	query := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", d.q(rt.t.Name), strings.Join(qc, ", "), d.placeholders(1, len(cols)))
+	query := d.insertSQL(rt.t.Name, cols, 1)
 	if d.name == "postgres" && !(hasKey && key != nil) {
 		query += " RETURNING " + d.q(rt.t.Key)
 	}
@@ -616,23 +622,30 @@ func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 	if err := ta.writeSide(ctx, key, w, false); err != nil {
 		return nil, err
 	}
-	if err := ta.writeFTS(ctx, rowid, w); err != nil {
+	if err := ta.writeFTS(ctx, []any{rowid}, []*written{w}); err != nil {
 		return nil, err
 	}
 	return key, nil
 }
 
-// writeFTS inserts the FTS5 documents of a new row.
-func (ta *TableAccess) writeFTS(ctx context.Context, rowid int64, w *written) error {
-	for br, doc := range w.fts {
-		if doc == "" {
+// writeFTS inserts the FTS5 documents of new rows, whose rowids are
+// rowids, with one INSERT per index.
+func (ta *TableAccess) writeFTS(ctx context.Context, rowids []any, ws []*written) error {
+	for _, br := range ta.rt.side {
+		var args []any
+		for i, w := range ws {
+			if doc := w.fts[br]; doc != "" {
+				args = append(args, rowids[i], doc)
+			}
+		}
+		if len(args) == 0 {
 			continue
 		}
-		st, err := ta.stmt(ctx, fmt.Sprintf("INSERT INTO %s (rowid, toks) VALUES (?, ?)", ta.rt.d.q(br.table)))
+		st, err := ta.stmt(ctx, ta.rt.d.insertSQL(br.table, []string{"rowid", "toks"}, len(args)/2))
 		if err != nil {
 			return ta.fail("write", br.idx.Name, err)
 		}
-		if _, err := st.ExecContext(ctx, rowid, doc); err != nil {
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return ta.fail("write", br.idx.Name, err)
 		}
 	}
@@ -666,14 +679,11 @@ func (ta *TableAccess) writeSide(ctx context.Context, key any, w *written, repla
 		if len(toks) == 0 {
 			continue
 		}
-		vals := make([]string, len(toks))
 		args := make([]any, 0, 2*len(toks))
-		for i, t := range toks {
-			vals[i] = fmt.Sprintf("(%s, %s)", d.ph(2*i+1), d.ph(2*i+2))
+		for _, t := range toks {
 			args = append(args, t, key)
 		}
-		q := fmt.Sprintf("INSERT INTO %s (tok, k) VALUES %s", d.q(br.table), strings.Join(vals, ", "))
-		if _, err := ta.q().ExecContext(ctx, q, args...); err != nil {
+		if _, err := ta.q().ExecContext(ctx, d.insertSQL(br.table, []string{"tok", "k"}, len(toks)), args...); err != nil {
 			return ta.fail("write", br.idx.Name, err)
 		}
 	}
@@ -820,16 +830,7 @@ func (ta *TableAccess) insertChunks(ctx context.Context, rows []Row) error {
 // FTS5 index).
 func (ta *TableAccess) execChunk(ctx context.Context, c *sealedChunk) error {
 	rt, d := ta.rt, ta.rt.d
-	qc := make([]string, len(c.cols))
-	for i, col := range c.cols {
-		qc[i] = d.q(col)
-	}
-	tuples := make([]string, len(c.rows))
-	for i := range c.rows {
-		tuples[i] = "(" + d.placeholders(i*len(c.cols)+1, len(c.cols)) + ")"
-	}
-	query := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", d.q(rt.t.Name), strings.Join(qc, ", "), strings.Join(tuples, ", "))
-	st, err := ta.stmt(ctx, query)
+	st, err := ta.stmt(ctx, d.insertSQL(rt.t.Name, c.cols, len(c.rows)))
 	if err != nil {
 		return ta.fail("insert", "", err)
 	}
@@ -844,28 +845,12 @@ func (ta *TableAccess) execChunk(ctx context.Context, c *sealedChunk) error {
 	if !d.fts {
 		return nil
 	}
-	for _, br := range rt.side {
-		var vals []string
-		var fargs []any
-		for i, w := range c.ws {
-			if doc := w.fts[br]; doc != "" {
-				vals = append(vals, "(?, ?)")
-				fargs = append(fargs, c.rows[i][rt.t.Key], doc)
-			}
-		}
-		if len(vals) == 0 {
-			continue
-		}
-		q := fmt.Sprintf("INSERT INTO %s (rowid, toks) VALUES %s", d.q(br.table), strings.Join(vals, ", "))
-		st, err := ta.stmt(ctx, q)
-		if err != nil {
-			return ta.fail("write", br.idx.Name, err)
-		}
-		if _, err := st.ExecContext(ctx, fargs...); err != nil {
-			return ta.fail("write", br.idx.Name, err)
-		}
+	// Integer keys are the rowids (multiRowOK checks it).
+	rowids := make([]any, len(c.rows))
+	for i, r := range c.rows {
+		rowids[i] = r[rt.t.Key]
 	}
-	return nil
+	return ta.writeFTS(ctx, rowids, c.ws)
 }
 
 // Update seals and writes the columns present in row for the row with the
@@ -943,7 +928,7 @@ func (ta *TableAccess) update(ctx context.Context, key any, row Row) error {
 	if err := ta.q().QueryRowContext(ctx, q, key).Scan(&rowid); err != nil {
 		return ta.fail("update", "", err)
 	}
-	return ta.writeFTS(ctx, rowid, w)
+	return ta.writeFTS(ctx, []any{rowid}, []*written{w})
 }
 
 // Delete removes the row with the given key.

@@ -116,6 +116,27 @@ func (d *dialect) keyRefType(keyType string) string {
 	return "BIGINT"
 }
 
+// insertSQL is a multi-row INSERT of cols into table with rows tuples of
+// placeholders.
+func (d *dialect) insertSQL(table string, cols []string, rows int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + d.q(table) + " (")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(d.q(c))
+	}
+	b.WriteString(") VALUES ")
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + d.placeholders(r*len(cols)+1, len(cols)) + ")")
+	}
+	return b.String()
+}
+
 // placeholders returns "ph(from), ph(from+1), …" for n arguments.
 func (d *dialect) placeholders(from, n int) string {
 	var b strings.Builder

@@ -382,16 +382,12 @@ func (b *builder) bloomCond(br *bloomRT, keys blindindex.PRF, runes []rune) erro
 				}
 				ands = append(ands, `"`+ftsWord(g, tok)+`"`)
 			} else {
-				seen := map[int64]bool{}
-				for i := 0; i+g <= len(runes); i++ {
-					t, err := br.gram.TokenFor(keys, id, 0, string(runes[i:i+g]))
-					if err != nil {
-						return err
-					}
-					if !seen[t] {
-						seen[t] = true
-						ands = append(ands, `"`+ftsWord(0, t)+`"`)
-					}
+				toks, err := gramTokens(br, keys, id, runes, g, map[int64]bool{}, nil)
+				if err != nil {
+					return err
+				}
+				for _, t := range toks {
+					ands = append(ands, `"`+ftsWord(0, t)+`"`)
 				}
 			}
 			ors = append(ors, "("+strings.Join(ands, " AND ")+")")
@@ -410,17 +406,9 @@ func (b *builder) bloomCond(br *bloomRT, keys blindindex.PRF, runes []rune) erro
 	}
 	var ors []string
 	for _, id := range keys.KeyIDs() {
-		seen := map[int64]bool{}
-		var toks []int64
-		for i := 0; i+g <= len(runes); i++ {
-			t, err := br.gram.TokenFor(keys, id, 0, string(runes[i:i+g]))
-			if err != nil {
-				return err
-			}
-			if !seen[t] {
-				seen[t] = true
-				toks = append(toks, t)
-			}
+		toks, err := gramTokens(br, keys, id, runes, g, map[int64]bool{}, nil)
+		if err != nil {
+			return err
 		}
 		ors = append(ors, fmt.Sprintf("%s IN (SELECT k FROM %s WHERE tok IN (%s) GROUP BY k HAVING COUNT(*) = %d)",
 			d.q(b.ta.rt.t.Key), d.q(br.table), b.tokens(toks), len(toks)))
@@ -596,10 +584,8 @@ func (ta *TableAccess) scan(ctx context.Context, rows *sql.Rows, checks []check)
 	}
 	r := make(Row, len(raw))
 	var binding []byte
-	for i, f := range rt.fields {
-		if _, prot := rt.cols[f]; prot {
-			continue
-		}
+	// The key and plain columns come first, the protected ones last.
+	for i, f := range rt.fields[:len(rt.fields)-len(rt.order)] {
 		v := raw[i]
 		if p, ok := rt.plain[f]; ok && p.Type == "bytes" {
 			if bs, ok := v.([]byte); ok {
@@ -619,14 +605,17 @@ func (ta *TableAccess) scan(ctx context.Context, rows *sql.Rows, checks []check)
 			}
 		}
 	}
-	opened := map[*colRT]any{}
-	open := func(cr *colRT, i int) (any, error) {
-		if v, ok := opened[cr]; ok {
-			return v, nil
+	// A column a check opened is not opened again for the result.
+	opened := make([]any, len(rt.order))
+	done := make([]bool, len(rt.order))
+	open := func(cr *colRT) (any, error) {
+		if done[cr.pos] {
+			return opened[cr.pos], nil
 		}
+		i := cr.field
 		ct, isBytes := raw[i].([]byte)
 		if raw[i] == nil {
-			opened[cr] = nil
+			done[cr.pos] = true
 			return nil, nil
 		}
 		if !isBytes {
@@ -645,15 +634,11 @@ func (ta *TableAccess) scan(ctx context.Context, rows *sql.Rows, checks []check)
 				return nil, ta.fail("read", cr.c.Name, err)
 			}
 		}
-		opened[cr] = v
+		opened[cr.pos], done[cr.pos] = v, true
 		return v, nil
 	}
-	index := map[string]int{}
-	for i, f := range rt.fields {
-		index[f] = i
-	}
 	for _, c := range checks {
-		v, err := open(c.cr, index[c.cr.c.Name])
+		v, err := open(c.cr)
 		if err != nil {
 			return nil, err
 		}
@@ -662,7 +647,7 @@ func (ta *TableAccess) scan(ctx context.Context, rows *sql.Rows, checks []check)
 		}
 	}
 	for _, cr := range rt.order {
-		v, err := open(cr, index[cr.c.Name])
+		v, err := open(cr)
 		if err != nil {
 			return nil, err
 		}

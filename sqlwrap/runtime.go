@@ -27,12 +27,15 @@ type tableRT struct {
 }
 
 type colRT struct {
-	c    *Column
-	seal *cipher.Column
-	keys *cipher.IndexKeysCache
-	eq   []*eqRT
-	pre  *bloomRT
-	sub  *bloomRT
+	c *Column
+	// pos is the column's place in tableRT.order; its ciphertext is read
+	// at tableRT.fields[field].
+	pos, field int
+	seal       *cipher.Column
+	keys       *cipher.IndexKeysCache
+	eq         []*eqRT
+	pre        *bloomRT
+	sub        *bloomRT
 }
 
 type eqRT struct {
@@ -106,6 +109,7 @@ func newTableRT(t *Table, d *dialect, ring *cipher.Keyring) (*tableRT, error) {
 				rt.side = append(rt.side, br)
 			}
 		}
+		cr.pos, cr.field = len(rt.order), len(rt.fields)
 		rt.cols[c.Name] = cr
 		rt.order = append(rt.order, cr)
 		rt.fields = append(rt.fields, c.Name)
