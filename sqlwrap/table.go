@@ -1,0 +1,132 @@
+package sqlwrap
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// TableAccess reads and writes one table, sealing and indexing its
+// protected columns.
+type TableAccess struct {
+	db *DB
+	rt *tableRT
+	tx *sql.Tx
+	// txStmts holds the statements bound to tx: binding one per call
+	// would prepare it again on every row of a batch.
+	txStmts map[string]*sql.Stmt
+}
+
+// stmt returns a cached prepared statement, bound to the transaction if
+// there is one.
+func (ta *TableAccess) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	var st *sql.Stmt
+	if v, ok := ta.db.stmts.Load(query); ok {
+		st = v.(*sql.Stmt)
+	} else {
+		p, err := ta.db.db.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		if v, loaded := ta.db.stmts.LoadOrStore(query, p); loaded {
+			p.Close()
+			st = v.(*sql.Stmt)
+		} else {
+			st = p
+		}
+	}
+	if ta.tx != nil {
+		if ts, ok := ta.txStmts[query]; ok {
+			return ts, nil
+		}
+		if ta.txStmts == nil {
+			ta.txStmts = map[string]*sql.Stmt{}
+		}
+		ts := ta.tx.StmtContext(ctx, st)
+		ta.txStmts[query] = ts
+		return ts, nil
+	}
+	return st, nil
+}
+
+func (ta *TableAccess) q() querier {
+	if ta.tx != nil {
+		return ta.tx
+	}
+	return ta.db.db
+}
+
+func (ta *TableAccess) fail(op, col string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Op: op, Table: ta.rt.t.Name, Column: col, Err: err}
+}
+
+func (ta *TableAccess) ready(ctx context.Context) error {
+	if ta.rt.verified.Load() {
+		return nil
+	}
+	return ta.db.verifyTable(ctx, ta.rt)
+}
+
+// warm loads (creating on first use) every keyset of the table before a
+// transaction starts: creating one inside a write transaction would wait on
+// that transaction's own lock on SQLite.
+func (ta *TableAccess) warm(ctx context.Context) error {
+	if ta.rt.warmed.Load() {
+		return nil
+	}
+	return ta.db.warmTable(ctx, ta.rt)
+}
+
+func (db *DB) warmTable(ctx context.Context, rt *tableRT) error {
+	for _, cr := range rt.order {
+		if _, err := cr.seal.Seal(ctx, zeroValue(cr.c.Type), nil); err != nil {
+			return &Error{Op: "load keys", Table: rt.t.Name, Column: cr.c.Name, Err: err}
+		}
+		if len(cr.eq) > 0 || cr.pre != nil || cr.sub != nil {
+			if _, err := cr.keys.Get(ctx); err != nil {
+				return &Error{Op: "load keys", Table: rt.t.Name, Column: cr.c.Name, Err: err}
+			}
+		}
+	}
+	for _, c := range rt.comp {
+		if _, err := c.keys.Get(ctx); err != nil {
+			return &Error{Op: "load keys", Table: rt.t.Name, Column: c.idx.Name, Err: err}
+		}
+	}
+	rt.warmed.Store(true)
+	return nil
+}
+
+// binding returns the row-binding bytes of a row being written.
+func (ta *TableAccess) binding(row Row) ([]byte, error) {
+	rb := ta.rt.t.RowBinding
+	if rb == "" {
+		return nil, nil
+	}
+	v, ok := row[rb]
+	if !ok || v == nil {
+		return nil, &Error{Op: "write", Table: ta.rt.t.Name, Column: rb, Err: fmt.Errorf("%w: give %s in the row", ErrRowBinding, rb)}
+	}
+	return bindingBytes(v)
+}
+
+func (ta *TableAccess) inTx(ctx context.Context, f func(*TableAccess) error) error {
+	tx, err := ta.db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return ta.fail("begin", "", err)
+	}
+	t := &TableAccess{db: ta.db, rt: ta.rt, tx: tx}
+	if err := f(t); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return ta.fail("commit", "", err)
+	}
+	return nil
+}
