@@ -35,13 +35,21 @@ type Error struct {
 	Op     string
 	Table  string
 	Column string
-	Err    error
+	// Key is the key of the row that failed to open (a damaged or
+	// misplaced ciphertext, a NULL in a non-nullable column), or nil. Keys
+	// are stored in clear, so naming them reveals nothing the database
+	// does not show; values are never named.
+	Key any
+	Err error
 }
 
 func (e *Error) Error() string {
 	where := e.Table
 	if e.Column != "" {
 		where += "." + e.Column
+	}
+	if e.Key != nil {
+		return fmt.Sprintf("phicrypt: %s %s of the row with key %v: %v", e.Op, where, e.Key, e.Err)
 	}
 	return fmt.Sprintf("phicrypt: %s %s: %v", e.Op, where, e.Err)
 }

