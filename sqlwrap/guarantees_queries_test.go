@@ -23,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -345,6 +346,94 @@ func TestIssue8_2_PartialUpdateRecomputesCompound(t *testing.T) {
 		}
 		if err := f.pats.Update(ctx, int64(99), Row{"last_name": "Nobody"}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("update of a missing row: %v", err)
+		}
+	})
+}
+
+// keySchema has an integer key bound into the ciphertexts, a text key,
+// and a row binding on an integer plain column.
+func keySchema() *Schema {
+	body := func() []*Column {
+		return []*Column{{Name: "body", Type: TypeString, Equality: []*EqualityIndex{{Name: "body_eq", Bits: 16}}}}
+	}
+	return &Schema{Source: "guarantees_queries_test.go", Tables: []*Table{
+		{Name: "k_int", Key: "id", RowBinding: "id", Columns: body()},
+		{Name: "k_text", Key: "code", KeyType: "text", RowBinding: "code", Columns: body()},
+		{Name: "k_bound", Key: "id", RowBinding: "patient_no", Plain: []*PlainColumn{{Name: "patient_no", Type: "integer"}}, Columns: body()},
+	}}
+}
+
+func TestIssue8_6_KeysMatchTheDeclaredType(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, keySchema())
+		n := 0
+		// try inserts row (whose key column is keyCol) and checks that it
+		// either fails with ErrWrongType naming the column and leaves
+		// nothing, or opens through Get (by the canonical key) and Find.
+		try := func(table, keyCol string, key any, row Row, ok bool) {
+			t.Helper()
+			ta, err := f.db.Table(table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+			body := fmt.Sprintf("body %d", n)
+			row["body"] = body
+			_, err = ta.Insert(ctx, row)
+			if !ok {
+				if !errors.Is(err, ErrWrongType) || !strings.Contains(err.Error(), keyCol) || strings.Contains(err.Error(), fmt.Sprint(row[keyCol])) {
+					t.Errorf("%s %T key: %v, want ErrWrongType naming %s and not the value", table, row[keyCol], err, keyCol)
+				}
+				if rows, err := ta.Find(ctx, Query{Where: []Pred{Eq("body", body)}}); err != nil || len(rows) != 0 {
+					t.Errorf("%s: a refused insert left %d rows, %v", table, len(rows), err)
+				}
+				return
+			}
+			if err != nil {
+				t.Errorf("%s %T key: %v", table, row[keyCol], err)
+				return
+			}
+			if got, err := ta.Get(ctx, key); err != nil || got["body"] != body {
+				t.Errorf("%s %T key: Get: %v, %v", table, row[keyCol], got, err)
+			}
+			if rows, err := ta.Find(ctx, Query{Where: []Pred{Eq("body", body)}}); err != nil || len(rows) != 1 {
+				t.Errorf("%s %T key: Find: %v, %v", table, row[keyCol], rows, err)
+			}
+		}
+		try("k_int", "id", nil, Row{"id": "0077"}, false)
+		try("k_int", "id", nil, Row{"id": "78"}, false)
+		try("k_int", "id", nil, Row{"id": 79.0}, false)
+		try("k_int", "id", int64(80), Row{"id": int32(80)}, true)
+		try("k_int", "id", uint8(81), Row{"id": uint64(81)}, true)
+		try("k_int", "id", 82, Row{"id": myInt(82)}, true)
+		try("k_text", "code", nil, Row{"code": 77}, false)
+		try("k_text", "code", "0077", Row{"code": "0077"}, true)
+		try("k_text", "code", myString("0078"), Row{"code": myString("0078")}, true)
+		try("k_bound", "patient_no", nil, Row{"id": int64(1), "patient_no": "0077"}, false)
+		try("k_bound", "patient_no", int64(2), Row{"id": int64(2), "patient_no": int16(77)}, true)
+
+		ki, _ := f.db.Table("k_int")
+		if _, err := ki.InsertBatch(ctx, []Row{{"id": int64(90), "body": "a"}, {"id": "0091", "body": "b"}}); !errors.Is(err, ErrWrongType) {
+			t.Errorf("batch with a string key: %v", err)
+		}
+		if _, err := ki.Get(ctx, int64(90)); !errors.Is(err, ErrNotFound) {
+			t.Errorf("refused batch left a row: %v", err)
+		}
+		for name, err := range map[string]error{
+			"get":    func() error { _, err := ki.Get(ctx, "80"); return err }(),
+			"update": ki.Update(ctx, "80", Row{"body": "x"}),
+			"delete": ki.Delete(ctx, "80"),
+		} {
+			if !errors.Is(err, ErrWrongType) || !strings.Contains(err.Error(), "id") {
+				t.Errorf("%s with a string key: %v", name, err)
+			}
+		}
+		if rows, err := ki.Find(ctx, Query{Where: []Pred{Eq("id", "80")}}); !errors.Is(err, ErrWrongType) {
+			t.Errorf("Find by a string key: %v, %v", rows, err)
+		}
+		if rows, err := ki.Find(ctx, Query{}); err != nil || len(rows) != 3 {
+			t.Errorf("every row opens: %d rows, %v", len(rows), err)
 		}
 	})
 }
