@@ -30,7 +30,11 @@ func (db *DB) ensureTable(ctx context.Context, rt *tableRT) error {
 	cols := rt.storage()
 	defs := []string{d.q(t.Key) + " " + d.keyDef(t.KeyType)}
 	for _, c := range cols {
-		defs = append(defs, d.q(c.name)+" "+c.typ)
+		def := d.q(c.name) + " " + c.typ
+		if c.notNull {
+			def += " NOT NULL"
+		}
+		defs = append(defs, def)
 	}
 	if _, err := db.db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", d.q(t.Name), strings.Join(defs, ", "))); err != nil {
 		return err

@@ -437,3 +437,80 @@ func TestIssue8_6_KeysMatchTheDeclaredType(t *testing.T) {
 		}
 	})
 }
+
+func staySchema() *Schema {
+	return &Schema{Source: "guarantees_queries_test.go", Tables: []*Table{{
+		Name: "stays", Key: "id", RowBinding: "id",
+		Plain: []*PlainColumn{
+			{Name: "ward", Type: "integer"}, {Name: "unit", Type: "text"}, {Name: "admitted", Type: "timestamp"},
+			{Name: "remark", Type: "text", Nullable: true},
+		},
+		Columns: []*Column{
+			{Name: "name", Type: TypeString, Equality: []*EqualityIndex{{Name: "name_eq", Bits: 16}}},
+			{Name: "diagnosis", Type: TypeString, Nullable: true},
+		},
+	}}}
+}
+
+func TestIssue8_7_PlainColumnsTypeChecked(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, staySchema())
+		admitted := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		good := func(id int) Row {
+			return Row{"id": int64(id), "ward": int64(3), "unit": "ICU", "admitted": admitted, "name": "Ada"}
+		}
+		if _, err := f.pats.Insert(ctx, good(1)); err != nil {
+			t.Fatal(err)
+		}
+		with := func(col string, v any) Row { r := good(2); r[col] = v; return r }
+		without := good(2)
+		delete(without, "unit")
+		for _, c := range []struct {
+			name, col, secret string
+			row               Row
+			want              error
+		}{
+			{"text into integer", "ward", "yes", with("ward", "yes"), ErrWrongType},
+			{"integer into text", "unit", "4242", with("unit", 4242), ErrWrongType},
+			{"text into timestamp", "admitted", "not a time", with("admitted", "not a time"), ErrWrongType},
+			{"NULL into non-nullable", "ward", "", with("ward", nil), ErrNotNull},
+			{"non-nullable left out", "unit", "", without, ErrNotNull},
+		} {
+			_, err := f.pats.Insert(ctx, c.row)
+			if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.col) || c.secret != "" && strings.Contains(err.Error(), c.secret) {
+				t.Errorf("insert %s: %v, want %v naming %s and not the value", c.name, err, c.want, c.col)
+			}
+			upd := Row{c.col: c.row[c.col]}
+			if _, ok := c.row[c.col]; !ok {
+				continue
+			}
+			err = f.pats.Update(ctx, int64(1), upd)
+			if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.col) || c.secret != "" && strings.Contains(err.Error(), c.secret) {
+				t.Errorf("update %s: %v, want %v naming %s", c.name, err, c.want, c.col)
+			}
+		}
+		if _, err := f.pats.Get(ctx, int64(2)); !errors.Is(err, ErrNotFound) {
+			t.Errorf("a refused insert left a row: %v", err)
+		}
+		// The table EnsureSchema created refuses NULL itself.
+		if _, err := f.sql.ExecContext(ctx, "UPDATE stays SET unit = NULL WHERE id = 1"); err == nil {
+			t.Error("the database took NULL in a non-nullable plain column")
+		}
+		if _, err := f.sql.ExecContext(ctx, "UPDATE stays SET remark = NULL WHERE id = 1"); err != nil {
+			t.Errorf("nullable plain column: %v", err)
+		}
+		// A protected non-nullable column found NULL is an error naming
+		// the column and the row's key, not a nil.
+		if _, err := f.sql.ExecContext(ctx, "UPDATE stays SET name = NULL WHERE id = 1"); err != nil {
+			t.Fatal(err)
+		}
+		row, err := f.pats.Get(ctx, int64(1))
+		if !errors.Is(err, ErrNotNull) || !strings.Contains(err.Error(), "name") || !strings.Contains(err.Error(), "key 1") {
+			t.Errorf("Get of a NULL in a non-nullable column: %v, %v", row, err)
+		}
+		if rows, err := f.pats.Find(ctx, Query{}); !errors.Is(err, ErrNotNull) {
+			t.Errorf("Find over a NULL in a non-nullable column: %v, %v", rows, err)
+		}
+	})
+}

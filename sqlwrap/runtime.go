@@ -177,13 +177,16 @@ func prefixColumn(ix *BloomIndex, g int) string { return fmt.Sprintf("%s_%d", ix
 type storageColumn struct {
 	name, typ string
 	index     string // "", "btree" or "gin"
+	// notNull: NOT NULL in the tables EnsureSchema creates (a column it
+	// adds to an existing table cannot be, since existing rows hold NULL).
+	notNull bool
 }
 
 func (rt *tableRT) storage() []storageColumn {
 	d := rt.d
 	var out []storageColumn
 	for _, p := range rt.t.Plain {
-		out = append(out, storageColumn{name: p.Name, typ: d.plainType(p.Type)})
+		out = append(out, storageColumn{name: p.Name, typ: d.plainType(p.Type), notNull: !p.Nullable})
 	}
 	for _, cr := range rt.order {
 		out = append(out, storageColumn{name: cr.c.Name, typ: d.blobType()})
