@@ -29,6 +29,7 @@ import (
 
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/internal/testdb"
+	"github.com/phicrypt/phicrypt/keyprovider"
 )
 
 // --- items 1, 2, 6, 7, 8: values, keys, partial updates, damaged rows ---
@@ -511,6 +512,71 @@ func TestIssue8_7_PlainColumnsTypeChecked(t *testing.T) {
 		}
 		if rows, err := f.pats.Find(ctx, Query{}); !errors.Is(err, ErrNotNull) {
 			t.Errorf("Find over a NULL in a non-nullable column: %v, %v", rows, err)
+		}
+	})
+}
+
+func TestIssue8_8_DamagedRowNamedAndSkippable(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, patientSchema(24))
+		if _, err := f.pats.InsertBatch(ctx, samplePatients); err != nil {
+			t.Fatal(err)
+		}
+		// Flip the last byte of row 3's mrn ciphertext.
+		var ct []byte
+		if err := f.sql.QueryRowContext(ctx, "SELECT mrn FROM patients WHERE id = 3").Scan(&ct); err != nil {
+			t.Fatal(err)
+		}
+		ct[len(ct)-1] ^= 1
+		ph := "?"
+		if d == testdb.DialectPostgres {
+			ph = "$1"
+		}
+		if _, err := f.sql.ExecContext(ctx, "UPDATE patients SET mrn = "+ph+" WHERE id = 3", ct); err != nil {
+			t.Fatal(err)
+		}
+		boston := Query{Where: []Pred{Eq("city", "Boston")}}
+		rows, err := f.pats.Find(ctx, boston)
+		if !errors.Is(err, cipher.ErrTampered) || !strings.Contains(err.Error(), "key 3") || !strings.Contains(err.Error(), "mrn") || rows != nil {
+			t.Errorf("Find over a damaged row: %v, %v; want ErrTampered naming mrn and key 3", rows, err)
+		}
+		for _, v := range []string{"MRN-0003", "Smithers", "Wayland", "457-55-5462"} {
+			if err != nil && strings.Contains(err.Error(), v) {
+				t.Errorf("error reveals a value: %v", err)
+			}
+		}
+		if _, err := f.pats.Get(ctx, int64(3)); !errors.Is(err, cipher.ErrTampered) || !strings.Contains(err.Error(), "key 3") {
+			t.Errorf("Get of the damaged row: %v", err)
+		}
+		for _, c := range []struct {
+			q    Query
+			want string
+		}{{boston, "[1]"}, {Query{}, "[1 2 4 5]"}, {Query{OrderBy: []Order{{Col: "id"}}, Limit: 3}, "[1 2 4]"}} {
+			res, err := f.pats.FindPartial(ctx, c.q)
+			if err != nil {
+				t.Fatalf("FindPartial: %v", err)
+			}
+			if got := fmt.Sprint(ids(res.Rows)); got != c.want {
+				t.Errorf("FindPartial rows %s, want %s", got, c.want)
+			}
+			if len(res.Damaged) != 1 || toInt64(res.Damaged[0].Key) != 3 || res.Damaged[0].Column != "mrn" || !errors.Is(res.Damaged[0].Err, cipher.ErrTampered) {
+				t.Errorf("FindPartial damaged: %+v", res.Damaged)
+			}
+		}
+		// A key-service outage is not damage: the whole call fails.
+		store, _ := NewKeysetStore(f.sql, string(d))
+		ring, _ := cipher.NewKeyring(cipher.Config{KEK: f.kek, Store: store})
+		cold, err := Open(f.sql, string(d), patientSchema(24), ring)
+		if err != nil {
+			t.Fatal(err)
+		}
+		coldPats, _ := cold.Table("patients")
+		f.kek.down = true
+		res, err := coldPats.FindPartial(ctx, Query{})
+		f.kek.down = false
+		if !errors.Is(err, keyprovider.ErrUnavailable) || res != nil {
+			t.Errorf("FindPartial during an outage: %+v, %v", res, err)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/phicrypt/phicrypt/blindindex"
+	"github.com/phicrypt/phicrypt/cipher"
 )
 
 // Pred is one condition of a Find; conditions are ANDed.
@@ -472,7 +473,72 @@ func (b *builder) sqlText(q Query) (string, error) {
 
 // Find returns the rows matching every condition, decrypted, with false
 // positives of the tokens removed. The limit applies after that filtering.
+// A row that does not open (a damaged, moved or tampered ciphertext, a
+// NULL in a non-nullable column) fails the whole Find with an *Error that
+// names the row's key and column, never a value; FindPartial returns the
+// other rows instead.
 func (ta *TableAccess) Find(ctx context.Context, q Query) ([]Row, error) {
+	res, err := ta.find(ctx, q, false)
+	if err != nil {
+		return nil, err
+	}
+	return res.Rows, nil
+}
+
+// FindResult is the answer of FindPartial: the rows that opened, and the
+// rows that did not.
+type FindResult struct {
+	Rows    []Row
+	Damaged []DamagedRow
+}
+
+// DamagedRow is a row FindPartial could not open.
+type DamagedRow struct {
+	// Key is the row's key, as the database returned it.
+	Key any
+	// Column is the column that failed to open (a protected column, or
+	// the row-binding column).
+	Column string
+	// Err says why, as an *Error naming table, column and key; match it
+	// with errors.Is (cipher.ErrTampered, cipher.ErrMisplaced,
+	// ErrNotNull, ...).
+	Err error
+}
+
+// FindPartial is Find that does not stop at a row that does not open: it
+// returns the rows that open and match, and in Damaged the key and column
+// of every row that does not. A damaged row is one the tokens and plain
+// conditions selected; since it cannot be decrypted it cannot be checked,
+// so it may be a false positive of the tokens. Only the row's own data
+// makes it damaged: a key-service outage, a cancelled context or a
+// database error still fail the whole call. The limit counts the rows
+// returned, not the damaged ones.
+func (ta *TableAccess) FindPartial(ctx context.Context, q Query) (*FindResult, error) {
+	return ta.find(ctx, q, true)
+}
+
+// rowDamage lists the errors that come from a row's own stored data;
+// anything else (the key service, the context, the database) is not the
+// row's fault.
+var rowDamage = []error{
+	cipher.ErrTruncated, cipher.ErrUnsupportedVersion, cipher.ErrMisplaced, cipher.ErrUnknownKey,
+	cipher.ErrTampered, cipher.ErrMalformedValue, cipher.ErrUnsupportedType, ErrWrongType, ErrNotNull,
+}
+
+func isRowDamage(err error) (*Error, bool) {
+	var e *Error
+	if !errors.As(err, &e) || e.Key == nil {
+		return nil, false
+	}
+	for _, d := range rowDamage {
+		if errors.Is(err, d) {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+func (ta *TableAccess) find(ctx context.Context, q Query, partial bool) (*FindResult, error) {
 	if err := ta.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -496,24 +562,28 @@ func (ta *TableAccess) Find(ctx context.Context, q Query) ([]Row, error) {
 		return nil, ta.fail("find", "", err)
 	}
 	defer rows.Close()
-	var out []Row
+	res := &FindResult{}
 	for rows.Next() {
 		r, err := ta.scan(ctx, rows, b.checks)
 		if err != nil {
+			if e, ok := isRowDamage(err); ok && partial {
+				res.Damaged = append(res.Damaged, DamagedRow{Key: e.Key, Column: e.Column, Err: err})
+				continue
+			}
 			return nil, err
 		}
 		if r == nil {
 			continue
 		}
-		out = append(out, r)
-		if q.Limit > 0 && len(out) == q.Limit {
+		res.Rows = append(res.Rows, r)
+		if q.Limit > 0 && len(res.Rows) == q.Limit {
 			break
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, ta.fail("find", "", err)
 	}
-	return out, nil
+	return res, nil
 }
 
 // Explain returns the database's plan for the SELECT a Find would run,
