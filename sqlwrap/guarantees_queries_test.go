@@ -251,6 +251,9 @@ func TestIssue8_1_EveryAcceptedTypeFindsItsRow(t *testing.T) {
 					t.Errorf("insert %s as %s: %v", c.col, w.name, err)
 					continue
 				}
+				if fmt.Sprintf("%T", row[c.col]) != fmt.Sprintf("%T", w.of(r)) {
+					t.Errorf("insert %s as %s changed the caller's row to %T", c.col, w.name, row[c.col])
+				}
 				rows = append(rows, written{r, c.col, w.name})
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"strconv"
@@ -38,7 +39,7 @@ func checkValue(t ValueType, v any) (any, error) {
 	case TypeDate:
 		switch x := v.(type) {
 		case cipher.Date:
-			out = x
+			out = v
 		case time.Time:
 			out = cipher.DateOf(x)
 		default:
@@ -69,9 +70,13 @@ func typeError(err error, v any, want string) error {
 	return fmt.Errorf("%w: got %T, column holds %s", ErrWrongType, v, want)
 }
 
+// The conversions return v itself when it already has the canonical type,
+// so the common case allocates nothing and canonicalRow can tell that
+// nothing changed.
+
 func asString(v any) (any, error) {
-	if s, ok := v.(string); ok {
-		return s, nil
+	if _, ok := v.(string); ok {
+		return v, nil
 	}
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.String {
 		return rv.String(), nil
@@ -80,8 +85,8 @@ func asString(v any) (any, error) {
 }
 
 func asBytes(v any) (any, error) {
-	if b, ok := v.([]byte); ok {
-		return b, nil
+	if _, ok := v.([]byte); ok {
+		return v, nil
 	}
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() == reflect.Uint8 {
 		return rv.Bytes(), nil
@@ -90,8 +95,8 @@ func asBytes(v any) (any, error) {
 }
 
 func asInt64(v any) (any, error) {
-	if i, ok := v.(int64); ok {
-		return i, nil
+	if _, ok := v.(int64); ok {
+		return v, nil
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
@@ -110,8 +115,8 @@ func asInt64(v any) (any, error) {
 const maxExactFloat = 1 << 53
 
 func asFloat64(v any) (any, error) {
-	if f, ok := v.(float64); ok {
-		return f, nil
+	if _, ok := v.(float64); ok {
+		return v, nil
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
@@ -129,8 +134,8 @@ func asFloat64(v any) (any, error) {
 }
 
 func asBool(v any) (any, error) {
-	if b, ok := v.(bool); ok {
-		return b, nil
+	if _, ok := v.(bool); ok {
+		return v, nil
 	}
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Bool {
 		return rv.Bool(), nil
@@ -140,6 +145,9 @@ func asBool(v any) (any, error) {
 
 func asTime(v any) (any, error) {
 	if t, ok := v.(time.Time); ok {
+		if t.Location() == time.UTC {
+			return v, nil
+		}
 		return t.UTC(), nil
 	}
 	return nil, errType
@@ -285,13 +293,20 @@ func (rt *tableRT) canonical(name string, v any) (any, error) {
 // absent from row stay absent; otherwise an absent plain column is NULL.
 // Errors name the column, never the value.
 func (rt *tableRT) canonicalRow(op string, row Row, partial bool) (Row, error) {
-	out := make(Row, len(row))
+	// Rows already in canonical types are not copied: out stays row until
+	// a value changes.
+	out, copied := row, false
 	for name, v := range row {
 		cv, err := rt.canonical(name, v)
 		if err != nil {
 			return nil, &Error{Op: op, Table: rt.t.Name, Column: name, Err: err}
 		}
-		out[name] = cv
+		if !copied && !identical(v, cv) {
+			out, copied = maps.Clone(row), true
+		}
+		if copied {
+			out[name] = cv
+		}
 	}
 	for _, p := range rt.t.Plain {
 		v, ok := out[p.Name]
@@ -314,4 +329,18 @@ func (rt *tableRT) canonicalKey(op string, key any) (any, error) {
 		return nil, &Error{Op: op, Table: rt.t.Name, Column: rt.t.Key, Err: err}
 	}
 	return k, nil
+}
+
+// identical reports whether canonical returned v itself. Conversions pass
+// an uncomparable value through only when it is a []byte already (any
+// other uncomparable value is refused or converted to a new type).
+func identical(v, cv any) bool {
+	t := reflect.TypeOf(v)
+	if t != reflect.TypeOf(cv) {
+		return false
+	}
+	if t == nil || !t.Comparable() {
+		return true
+	}
+	return v == cv
 }
