@@ -1,0 +1,188 @@
+// Guarantees of package blindindex (issue 8). Each test fails if its
+// guarantee breaks:
+//
+//   - the key derivation written in docs/SECURITY.md and docs/FORMAT.md is
+//     the one the code computes, u16 len(name) included;
+//   - tokens of non-ASCII values are frozen by vectors, and the Unicode
+//     version the transforms use is the one docs/FORMAT.md states, so a
+//     toolchain or golang.org/x/text upgrade that changes a token fails;
+//   - the partition choice of frequency smoothing is frozen by vectors;
+//   - a PRF that is not comparable is refused with an error, never a panic.
+package blindindex_test
+
+import (
+	"encoding/json"
+	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/phicrypt/phicrypt/blindindex"
+)
+
+// --- item 19: documented key derivation, Unicode version, vectors, PRF ---
+
+// docText returns a document of docs/ with its whitespace collapsed, so
+// formulas that wrap across lines read as one.
+func docText(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("../docs/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(strings.Fields(string(b)), " ")
+}
+
+func TestIssue8_19_DocsStateKIndexInput(t *testing.T) {
+	re := regexp.MustCompile(`k_index = HMAC(?:-SHA256)?\((?:[^()]|\([^()]*\))*\)`)
+	for _, doc := range []string{"SECURITY.md", "FORMAT.md"} {
+		// The code's own statement (macs.go) is checked against the
+		// vectors' domain_hex by TestTokenVectors.
+		found := re.FindAllString(docText(t, doc), -1)
+		if len(found) == 0 {
+			t.Fatalf("%s states no k_index formula", doc)
+		}
+		for _, f := range found {
+			if !strings.Contains(f, `"phicrypt-bidx" | `) || !strings.Contains(f, "| kind | u16 len(name) | name") {
+				t.Errorf("%s: %q: the derivation input is \"phicrypt-bidx\" | version | kind | u16 len(name) | name", doc, f)
+			}
+		}
+	}
+}
+
+func TestIssue8_19_UnicodeVersionDocumented(t *testing.T) {
+	m := regexp.MustCompile(`[Uu]nicode version ([0-9]+\.[0-9]+\.[0-9]+)`).FindStringSubmatch(docText(t, "FORMAT.md"))
+	if m == nil {
+		t.Fatal("docs/FORMAT.md does not state the Unicode version of the transforms")
+	}
+	for lib, v := range map[string]string{"golang.org/x/text/unicode/norm": norm.Version, "the toolchain's unicode package": unicode.Version} {
+		if v != m[1] {
+			t.Errorf("docs/FORMAT.md states Unicode %s; %s has %s: check testdata/vectors.json still passes, then update the document", m[1], lib, v)
+		}
+	}
+}
+
+func loadVectors(t *testing.T) tokenVectors {
+	t.Helper()
+	data, err := os.ReadFile(vectorsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vf tokenVectors
+	if err := json.Unmarshal(data, &vf); err != nil {
+		t.Fatal(err)
+	}
+	return vf
+}
+
+func TestIssue8_19_NonASCIIVectors(t *testing.T) {
+	vf := loadVectors(t)
+	want := []string{"Núñez", "Ærø", "Straße", "Łukasz", "李", "Dvořák", "Jose\u0301"}
+	for _, w := range want {
+		n := 0
+		for _, v := range vf.Equality {
+			if v.Value != w {
+				continue
+			}
+			n++
+			prf := vectorPRF(t, vf.Keys, v.KeyID)
+			e := mustEquality(t, blindindex.EqualityConfig{Name: v.Name, Transforms: v.Transforms, Bits: v.Bits, Partitions: v.Partitions})
+			got, err := e.TokenFor(prf, v.KeyID, v.Partition, v.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != v.Token {
+				t.Errorf("%q under %s: token %d, vector %d: the Unicode tables changed the normalization", v.Value, v.Transforms, got, v.Token)
+			}
+		}
+		if n == 0 {
+			t.Errorf("no vector for %q", w)
+		}
+	}
+}
+
+func TestIssue8_19_PartitionVectors(t *testing.T) {
+	vf := loadVectors(t)
+	if len(vf.Partitions) < 3 {
+		t.Fatalf("%d partition vectors, want at least 3", len(vf.Partitions))
+	}
+	seen := map[int]bool{}
+	for _, v := range vf.Partitions {
+		prf := vectorPRF(t, vf.Keys, v.KeyID)
+		if p := partitionOf(prf.keys[v.KeyID], v.Domain, v.Row, v.Partitions); p != v.Partition {
+			t.Errorf("%s row %s: partition %d, vector %d", v.Name, v.Row, p, v.Partition)
+		}
+		seen[v.Partitions] = true
+	}
+	if len(seen) < 2 {
+		t.Error("partition vectors cover a single partition count")
+	}
+}
+
+// valuePRF is a PRF whose dynamic type is not comparable.
+type valuePRF struct {
+	inner *testPRF
+	ids   []uint32
+}
+
+func (p valuePRF) Primary() uint32  { return p.inner.Primary() }
+func (p valuePRF) KeyIDs() []uint32 { return p.ids }
+func (p valuePRF) Sum(id uint32, dst, msg []byte) ([]byte, error) {
+	return p.inner.Sum(id, dst, msg)
+}
+
+func TestIssue8_19_UncomparablePRFRefused(t *testing.T) {
+	inner := newTestPRF(t, map[uint32]string{1: keyA}, 1)
+	prf := valuePRF{inner: inner, ids: []uint32{1}}
+	e := mustEquality(t, blindindex.EqualityConfig{Name: "t.eq", Bits: 16})
+	b := mustBloom(t, blindindex.BloomConfig{Name: "t.pre", Kind: blindindex.Prefix, MinGram: 2, MaxGram: 4, M: 4096, K: 2})
+	// Twice: the first call stores nothing to compare with; a second one
+	// compared the cached PRF with this one and panicked.
+	for range 2 {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("panic: %v", r)
+				}
+			}()
+			if _, err := e.Token(prf, "smith"); !errors.Is(err, blindindex.ErrBadConfig) || !strings.Contains(err.Error(), "not comparable") {
+				t.Fatalf("Token: %v, want ErrBadConfig naming the type", err)
+			}
+			if _, err := e.Token(inner, "smith"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.Needle(prf, "smi"); !errors.Is(err, blindindex.ErrBadConfig) {
+				t.Fatalf("Needle: %v, want ErrBadConfig", err)
+			}
+		}()
+	}
+}
+
+func TestIssue8_19_PRFDocSaysComparable(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "prf.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.TYPE {
+			continue
+		}
+		for _, s := range g.Specs {
+			if s.(*ast.TypeSpec).Name.Name == "PRF" {
+				if doc := g.Doc.Text(); !strings.Contains(doc, "comparable") {
+					t.Fatalf("the doc comment of PRF does not say it must be comparable:\n%s", doc)
+				}
+				return
+			}
+		}
+	}
+	t.Fatal("no type PRF in prf.go")
+}
