@@ -7,21 +7,41 @@ package sqlwrap
 //     prefix columns and substring side tables) are frozen by vectors in
 //     testdata/gram_vectors.json, recomputed from the bytes FORMAT.md
 //     states;
+//   - Validate refuses, without force, an equality or compound index whose
+//     bits give nearly every value its own token given the column's type or
+//     declared distinct values (64 bits on a date, on a blood type, the
+//     default on a two-valued column), and the default bits come from the
+//     planner (declared distinct values and rows), not a constant;
+//   - a substring index needs an explicit acknowledgement of what it
+//     reveals, in the YAML, the struct tag and the Go form, and the error
+//     says what it reveals;
+//   - a prefix index stores grams of at most MaxPrefixGram runes unless
+//     forced, and a longer Prefix search still returns exactly the rows
+//     that start with it (the query uses the longest indexed gram, the
+//     exact filter drops the rest);
+//   - with declared distinct values, the indexes of a column together
+//     (equality bits, prefix grams, compound parts) stay within X/2 token
+//     sets over X values, or are refused.
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/phicrypt/phicrypt/blindindex"
+	"github.com/phicrypt/phicrypt/cipher"
+	"github.com/phicrypt/phicrypt/internal/testdb"
 )
 
 // --- item 19: gram token vectors ---
@@ -221,4 +241,214 @@ func TestIssue8_19_GramTokenVectors(t *testing.T) {
 			t.Errorf("%s: FTS document %q, the words joined give %q", want.Index, want.FTSDocument, words)
 		}
 	}
+}
+
+// --- item 18: the planner is enforced ---
+
+// wantSchemaErr parses src and checks the error wraps is and names every
+// fragment.
+func wantSchemaErr(t *testing.T, src string, is error, fragments ...string) {
+	t.Helper()
+	_, err := ParseSchema("plan.yaml", []byte(src))
+	if err == nil {
+		t.Fatalf("accepted:\n%s", src)
+	}
+	if !errors.Is(err, ErrSchema) || (is != nil && !errors.Is(err, is)) {
+		t.Fatalf("error %v does not wrap %v", err, is)
+	}
+	for _, f := range fragments {
+		if !strings.Contains(err.Error(), f) {
+			t.Errorf("error %q does not contain %q", err, f)
+		}
+	}
+}
+
+func mustParse(t *testing.T, src string) *Table {
+	t.Helper()
+	s, err := ParseSchema("plan.yaml", []byte(src))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, src)
+	}
+	return s.Tables[0]
+}
+
+func TestIssue8_18_NearDeterministicIndexRefused(t *testing.T) {
+	// 64 bits on a date: about 36,525 values, each with its own token.
+	wantSchemaErr(t, yamlTable("    columns: [{name: dob, type: date, equality: {bits: 64}}]\n"),
+		blindindex.ErrRevealsEquality, "column dob", "dob_eq", "64 bits", "a date", "at most 14 bits", "force")
+	mustParse(t, yamlTable("    columns: [{name: dob, type: date, equality: {bits: 64, force: true}}]\n"))
+	mustParse(t, yamlTable("    columns: [{name: dob, type: date, equality: {bits: 14}}]\n"))
+	// A blood type: 8 declared values.
+	wantSchemaErr(t, yamlTable("    columns: [{name: blood_type, type: string, distinct: 8, equality: {bits: 64}}]\n"),
+		blindindex.ErrLowEntropy, "column blood_type", "blood_type_eq")
+	// The default bits on a two-valued column.
+	wantSchemaErr(t, yamlTable("    columns: [{name: sex, type: string, distinct: 2, equality: true}]\n"),
+		blindindex.ErrLowEntropy, "column sex", "sex_eq")
+	// A declared count bounds explicit bits too.
+	wantSchemaErr(t, yamlTable("    columns: [{name: lname, type: string, distinct: 3000, equality: {bits: 16}}]\n"),
+		blindindex.ErrRevealsEquality, "column lname", "3000 declared distinct values", "at most 10 bits")
+	// Declared rows bound a near-unique column.
+	wantSchemaErr(t, yamlTable("    rows: 1000\n    columns: [{name: mrn, type: string, equality: {bits: 16}}]\n"),
+		blindindex.ErrRevealsEquality, "column mrn", "1000 rows")
+	// Compound: a date and a month make at most 438,300 combinations.
+	wantSchemaErr(t, yamlTable("    columns: [{name: dob, type: date}, {name: visit, type: date}]\n    compound: [{name: c, bits: 40, parts: [{column: dob}, {column: visit, transforms: \"date:month\"}]}]\n"),
+		blindindex.ErrRevealsEquality, "compound index c", "40 bits")
+
+	// The struct-tag form and a schema built in Go say the same.
+	type bloodRow struct {
+		ID    int64       `db:"id,key"`
+		Blood string      `phi:"distinct=8; eq(bits=64)"`
+		DOB   cipher.Date `db:"dob" phi:"eq(bits=64)"`
+	}
+	if _, err := SchemaFromStruct("patients", bloodRow{}); !errors.Is(err, blindindex.ErrLowEntropy) {
+		t.Fatalf("struct tags: %v", err)
+	}
+	tb := &Table{Name: "patients", Key: "id", Columns: []*Column{{Name: "dob", Type: TypeDate, Equality: []*EqualityIndex{{Name: "dob_eq", Bits: 64}}}}}
+	if err := tb.Validate(); !errors.Is(err, blindindex.ErrRevealsEquality) {
+		t.Fatalf("Go schema: %v", err)
+	}
+	tb.Columns[0].Equality[0].Force = true
+	if err := tb.Validate(); err != nil {
+		t.Fatalf("forced: %v", err)
+	}
+}
+
+func TestIssue8_18_DefaultBitsFromPlanner(t *testing.T) {
+	plan := func(rows, distinct float64, compound bool) int {
+		t.Helper()
+		p, err := blindindex.PlanEquality(blindindex.EqualityRequest{Field: "f", Stats: blindindex.FieldStats{Rows: rows, Distinct: distinct}, Compound: compound})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Bits
+	}
+	for _, tc := range []struct {
+		rows, distinct int
+	}{{1_000_000, 150_000}, {1_000_000, 3_000}, {100_000, 30_000}, {10_000_000, 5_000_000}} {
+		src := yamlTable(fmt.Sprintf("    rows: %d\n    columns: [{name: lname, type: string, distinct: %d, equality: true}]\n", tc.rows, tc.distinct))
+		got := mustParse(t, src).Columns[0].Equality[0].Bits
+		if want := plan(float64(tc.rows), float64(tc.distinct), false); got != want {
+			t.Errorf("rows %d, distinct %d: default bits %d, planner %d", tc.rows, tc.distinct, got, want)
+		}
+	}
+	// A date column is bounded by the days of 100 years.
+	tb := mustParse(t, yamlTable("    columns: [{name: dob, type: date, equality: true}, {name: ssn, type: string, equality: true}]\n    compound: [{name: c, parts: [{column: ssn}, {column: dob}]}]\n"))
+	if got, want := tb.Columns[0].Equality[0].Bits, plan(100_000, 36_525, false); got != want || got != 14 {
+		t.Errorf("date default bits %d, planner %d, want 14", got, want)
+	}
+	// Without declarations: near-unique values on 100,000 rows.
+	if got, want := tb.Columns[1].Equality[0].Bits, plan(100_000, 100_000, false); got != want {
+		t.Errorf("undeclared default bits %d, planner %d", got, want)
+	}
+	if got, want := tb.Compound[0].Bits, plan(100_000, 100_000, true); got != want {
+		t.Errorf("compound default bits %d, planner %d", got, want)
+	}
+	// The struct-tag form plans the same.
+	type lnameRow struct {
+		ID    int64    `db:"id,key"`
+		LName string   `db:"lname" phi:"distinct=150000; eq"`
+		_     struct{} `phi:"rows=1000000"`
+	}
+	tt, err := SchemaFromStruct("patients", lnameRow{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tt.Columns[0].Equality[0].Bits, plan(1_000_000, 150_000, false); got != want || tt.Rows != 1_000_000 || tt.Columns[0].Distinct != 150_000 {
+		t.Errorf("struct tags: bits %d (planner %d), rows %d, distinct %d", got, want, tt.Rows, tt.Columns[0].Distinct)
+	}
+}
+
+// --- item 17: combined leakage of the indexes of one column ---
+
+func TestIssue8_17_SubstringNeedsAcknowledgement(t *testing.T) {
+	wantSchemaErr(t, yamlTable("    columns: [{name: notes, type: string, substring: {min: 3}}]\n"),
+		blindindex.ErrRevealsEquality, "column notes", "substring index notes_sub", "reveal which rows hold equal values", "reveals: equality")
+	wantSchemaErr(t, yamlTable("    columns: [{name: notes, type: string, substring: {reveals: everything}}]\n"),
+		nil, "column notes", "reveals", "equality")
+	wantSchemaErr(t, yamlTable("    columns: [{name: notes, type: string, prefix: {reveals: equality}}]\n"),
+		nil, "column notes", "substring indexes only")
+	if c := mustParse(t, yamlTable("    columns: [{name: notes, type: string, substring: {reveals: equality}}]\n")).Columns[0]; !c.Bloom[0].RevealsEquality {
+		t.Error("reveals: equality not carried into the schema")
+	}
+	type notesRow struct {
+		ID    int64  `db:"id,key"`
+		Notes string `phi:"substring(min=3)"`
+	}
+	if _, err := SchemaFromStruct("patients", notesRow{}); !errors.Is(err, blindindex.ErrRevealsEquality) || !strings.Contains(err.Error(), "reveal which rows hold equal values") {
+		t.Fatalf("struct tags: %v", err)
+	}
+	type ackRow struct {
+		ID    int64  `db:"id,key"`
+		Notes string `phi:"substring(min=3,reveals=equality)"`
+	}
+	if _, err := SchemaFromStruct("patients", ackRow{}); err != nil {
+		t.Fatalf("acknowledged in a tag: %v", err)
+	}
+	tb := &Table{Name: "patients", Key: "id", Columns: []*Column{{Name: "notes", Type: TypeString,
+		Bloom: []*BloomIndex{{Name: "notes_sub", Kind: blindindex.Substring, MinGram: 3, MaxGram: 3, MaxGrams: 64, M: 4096, K: 2}}}}}
+	if err := tb.Validate(); !errors.Is(err, blindindex.ErrRevealsEquality) {
+		t.Fatalf("Go schema: %v", err)
+	}
+}
+
+func TestIssue8_17_PrefixGramBounded(t *testing.T) {
+	wantSchemaErr(t, yamlTable("    columns: [{name: lname, type: string, prefix: {max: 8}}]\n"),
+		blindindex.ErrRevealsEquality, "column lname", "prefix index lname_prefix", "max 8", "use max 4")
+	if ix := mustParse(t, yamlTable("    columns: [{name: lname, type: string, prefix: true}]\n")).Columns[0].Bloom[0]; ix.MaxGram != MaxPrefixGram {
+		t.Errorf("default prefix max %d, want %d", ix.MaxGram, MaxPrefixGram)
+	}
+	mustParse(t, yamlTable("    columns: [{name: lname, type: string, prefix: {max: 8, force: true}}]\n"))
+	type prefixRow struct {
+		ID    int64  `db:"id,key"`
+		LName string `phi:"prefix(max=8)"`
+	}
+	if _, err := SchemaFromStruct("patients", prefixRow{}); !errors.Is(err, blindindex.ErrRevealsEquality) {
+		t.Fatalf("struct tags: %v", err)
+	}
+}
+
+func TestIssue8_17_CombinedIndexesRefused(t *testing.T) {
+	// Alone, each stays within the bound for 3,000 surnames.
+	mustParse(t, yamlTable("    columns: [{name: lname, type: string, distinct: 3000, equality: {bits: 10}}]\n"))
+	mustParse(t, yamlTable("    columns: [{name: lname, type: string, distinct: 3000, prefix: {transforms: \"nfkc,casefold,letters\", max: 2}}]\n"))
+	// Together they single out most surnames.
+	wantSchemaErr(t, yamlTable("    columns: [{name: lname, type: string, distinct: 3000, equality: {bits: 10}, prefix: {transforms: \"nfkc,casefold,letters\", max: 2}}]\n"),
+		blindindex.ErrRevealsEquality, "column lname", "10 equality bits and the 2-rune prefix grams", "3000 declared distinct values")
+	// Two equality indexes on one column add up.
+	wantSchemaErr(t, yamlTable("    columns: [{name: lname, type: string, distinct: 3000, equality: [{name: a, bits: 9}, {name: b, transforms: \"casefold\", bits: 9}]}]\n"),
+		blindindex.ErrRevealsEquality, "column lname", "18 equality bits")
+	// A compound index and the equality index on its part add up.
+	wantSchemaErr(t, yamlTable("    columns: [{name: dob, type: date, equality: {bits: 10}}, {name: sex, type: string, distinct: 2}]\n    compound: [{name: c, bits: 14, parts: [{column: dob}, {column: sex}]}]\n"),
+		blindindex.ErrRevealsEquality, "compound index c", "equality indexes on its parts")
+	mustParse(t, yamlTable("    columns: [{name: lname, type: string, distinct: 3000, equality: {bits: 10, force: true}, prefix: {transforms: \"nfkc,casefold,letters\", max: 2}}]\n"))
+}
+
+func TestIssue8_17_LongPrefixSearchOnShortPrefixIndex(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, patientSchema(16))
+		if mg := f.db.schema.Tables[0].Columns[2].Bloom[0].MaxGram; mg != 4 {
+			t.Fatalf("prefix index max %d, want 4", mg)
+		}
+		var rows []Row
+		for i, name := range []string{"Smithson", "Smithsonian", "Smith", "Smithers", "Smiths", "SMITHSON-Lee", "Smithon", "Smitty", "Smíthson"} {
+			rows = append(rows, Row{"id": int64(i + 1), "last_name": name, "first_name": "X", "mrn": fmt.Sprintf("M%d", i), "dob": cipher.Date{Year: 1950, Month: 1, Day: 1}})
+		}
+		if _, err := f.pats.InsertBatch(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+		// "smithso" (7 letters) shares the indexed prefix "smit" with
+		// every row; the exact filter keeps those that start with it.
+		got, err := f.pats.Find(ctx, Query{Where: []Pred{Prefix("last_name", "Smithso")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(ids(got)) != "[1 2 6 9]" {
+			t.Fatalf("Prefix smithso: rows %v, want [1 2 6 9]", ids(got))
+		}
+		got, err = f.pats.Find(ctx, Query{Where: []Pred{Prefix("last_name", "smithers")}})
+		if err != nil || fmt.Sprint(ids(got)) != "[4]" {
+			t.Fatalf("Prefix smithers: rows %v, %v", ids(got), err)
+		}
+	})
 }
