@@ -7,7 +7,8 @@
 //     version the transforms use is the one docs/FORMAT.md states, so a
 //     toolchain or golang.org/x/text upgrade that changes a token fails;
 //   - the partition choice of frequency smoothing is frozen by vectors;
-//   - a PRF that is not comparable is refused with an error, never a panic.
+//   - a PRF that is not comparable, or nil, is refused with an error, never
+//     a panic.
 package blindindex_test
 
 import (
@@ -185,4 +186,35 @@ func TestIssue8_19_PRFDocSaysComparable(t *testing.T) {
 		}
 	}
 	t.Fatal("no type PRF in prf.go")
+}
+
+func TestIssue8_19_NilPRFRefused(t *testing.T) {
+	e := mustEquality(t, blindindex.EqualityConfig{Name: "t.eq", Bits: 16, Partitions: 4})
+	c, err := blindindex.NewCompound(blindindex.CompoundConfig{Name: "t.c", Bits: 16, Parts: []blindindex.CompoundPart{{Field: "a"}, {Field: "b"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := mustBloom(t, blindindex.BloomConfig{Name: "t.pre", Kind: blindindex.Prefix, MinGram: 2, MaxGram: 4, M: 4096, K: 2})
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("panic: %v", r)
+		}
+	}()
+	for name, call := range map[string]func() error{
+		"Equality.Token":       func() error { _, err := e.Token(nil, "x"); return err },
+		"Equality.TokenFor":    func() error { _, err := e.TokenFor(nil, 1, 0, "x"); return err },
+		"Equality.WriteToken":  func() error { _, err := e.WriteToken(nil, "x", []byte("1")); return err },
+		"Equality.QueryTokens": func() error { _, err := e.QueryTokens(nil, "x"); return err },
+		"Compound.Token":       func() error { _, err := c.Token(nil, "x", "y"); return err },
+		"Compound.WriteToken":  func() error { _, err := c.WriteToken(nil, []byte("1"), "x", "y"); return err },
+		"Compound.QueryTokens": func() error { _, err := c.QueryTokens(nil, "x", "y"); return err },
+		"Bloom.Positions":      func() error { _, err := b.Positions(nil, "xyz"); return err },
+		"Bloom.Bytes":          func() error { _, err := b.Bytes(nil, "xyz"); return err },
+		"Bloom.PositionsFor":   func() error { _, err := b.PositionsFor(nil, 1, "xyz"); return err },
+		"Bloom.Needle":         func() error { _, err := b.Needle(nil, "xyz"); return err },
+	} {
+		if err := call(); !errors.Is(err, blindindex.ErrBadConfig) {
+			t.Errorf("%s with a nil PRF: %v, want ErrBadConfig", name, err)
+		}
+	}
 }

@@ -78,6 +78,14 @@ func (d *domainMACs) pool(prf PRF, id uint32) (*sync.Pool, error) {
 	return p, nil
 }
 
+// checkPRF refuses a nil PRF before any of its methods is called.
+func checkPRF(prf PRF, name string) error {
+	if prf == nil {
+		return fmt.Errorf("%w: index %s: nil PRF", ErrBadConfig, name)
+	}
+	return nil
+}
+
 // sum computes the MAC of st.msg into st.mac.
 func (st *macState) sum() {
 	st.h.Reset()
