@@ -8,7 +8,10 @@
 //     toolchain or golang.org/x/text upgrade that changes a token fails;
 //   - the partition choice of frequency smoothing is frozen by vectors;
 //   - a PRF that is not comparable, or nil, is refused with an error, never
-//     a panic.
+//     a panic;
+//   - item 17: PlanColumn counts the indexes of one field together and
+//     refuses more than X/2 token sets over X values, and any substring
+//     index (its grams identify every value).
 package blindindex_test
 
 import (
@@ -216,5 +219,40 @@ func TestIssue8_19_NilPRFRefused(t *testing.T) {
 		if err := call(); !errors.Is(err, blindindex.ErrBadConfig) {
 			t.Errorf("%s with a nil PRF: %v, want ErrBadConfig", name, err)
 		}
+	}
+}
+
+// --- item 17: the indexes of one field counted together ---
+
+func TestIssue8_17_PlanColumn(t *testing.T) {
+	const x = 3062 // the surnames of the phiscan simulation
+	eq, err := blindindex.PlanEquality(blindindex.EqualityRequest{Field: "lname", Stats: blindindex.FieldStats{Rows: 100_000, Distinct: x}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The planner's choice for one index stays within the column bound.
+	if p, err := blindindex.PlanColumn(blindindex.ColumnRequest{Field: "lname", Distinct: x, EqualityBits: []int{eq.Bits}}); err != nil || p.TokenSets > p.MaxTokenSets {
+		t.Fatalf("planned %d bits alone: %+v, %v", eq.Bits, p, err)
+	}
+	for _, tc := range []struct {
+		name string
+		req  blindindex.ColumnRequest
+	}{
+		{"planned bits beside a 2-letter prefix", blindindex.ColumnRequest{EqualityBits: []int{eq.Bits}, PrefixClasses: blindindex.PrefixGramClasses(26, 2, x)}},
+		{"two equality indexes of 9 bits", blindindex.ColumnRequest{EqualityBits: []int{9, 9}}},
+		{"a 4-letter prefix alone", blindindex.ColumnRequest{PrefixClasses: blindindex.PrefixGramClasses(26, 4, x)}},
+		{"a substring index", blindindex.ColumnRequest{Substring: true}},
+	} {
+		tc.req.Field, tc.req.Distinct = "lname", x
+		p, err := blindindex.PlanColumn(tc.req)
+		if !errors.Is(err, blindindex.ErrRevealsEquality) || p.TokenSets <= p.MaxTokenSets {
+			t.Errorf("%s: %+v, %v; want ErrRevealsEquality", tc.name, p, err)
+		}
+	}
+	if _, err := blindindex.PlanColumn(blindindex.ColumnRequest{Field: "f", Distinct: 0}); !errors.Is(err, blindindex.ErrBadConfig) {
+		t.Errorf("no distinct values: %v", err)
+	}
+	if _, err := blindindex.PlanColumn(blindindex.ColumnRequest{Field: "f", Distinct: 10, EqualityBits: []int{0}}); !errors.Is(err, blindindex.ErrBadConfig) {
+		t.Errorf("0 bits: %v", err)
 	}
 }

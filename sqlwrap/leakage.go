@@ -1,31 +1,17 @@
 package sqlwrap
 
 import (
+	"errors"
 	"fmt"
-	"math"
 
 	"github.com/phicrypt/phicrypt/blindindex"
 )
 
-// What the indexes of one column reveal together (docs/SECURITY.md §5.1):
-// each row carries a token set (its equality tokens, its prefix grams, its
-// substring grams), and rows with equal values carry equal sets. With X
-// distinct values, the planner's bound for one equality index (2^N < X/2)
-// becomes: at most X/2 distinct token sets, so that a token set mixes two
-// values on average.
-
-// expectedSets is the expected number of distinct token sets when x values
-// fall into c classes independently: c · (1 − e^(−x/c)).
-func expectedSets(x, c float64) float64 {
-	if c <= 0 || x <= 0 {
-		return 0
-	}
-	return -c * math.Expm1(-x/c)
-}
+// What the indexes of one column reveal together (docs/SECURITY.md §5.1),
+// counted by blindindex.PlanColumn.
 
 // prefixClasses bounds the number of distinct longest grams a prefix index
-// stores over x values: the alphabet of its transforms to the power of the
-// longest gram (26 after letters, 10 after digits), else x itself.
+// stores over x values, by the alphabet of its transforms.
 func prefixClasses(ix *BloomIndex, x float64) float64 {
 	chain, err := blindindex.ParseChain(ix.Transforms)
 	if err != nil {
@@ -40,10 +26,7 @@ func prefixClasses(ix *BloomIndex, x float64) float64 {
 			alphabet = 10
 		}
 	}
-	if alphabet == 0 {
-		return x
-	}
-	return min(x, math.Pow(alphabet, float64(ix.MaxGram)))
+	return blindindex.PrefixGramClasses(alphabet, ix.MaxGram, x)
 }
 
 // checkColumnLeakage refuses what the column's indexes reveal beyond the
@@ -74,26 +57,37 @@ func checkColumnLeakage(t *Table, c *Column, p place) error {
 	if x == 0 || forced {
 		return nil
 	}
-	bits := 0
+	if prefix == nil && len(c.Equality) < 2 {
+		return nil // a single equality index: checkEqualityPlan
+	}
+	req := blindindex.ColumnRequest{Field: c.Name, Distinct: x}
 	for _, ix := range c.Equality {
 		if ix.Force {
 			return nil
 		}
-		bits += ix.Bits
+		req.EqualityBits = append(req.EqualityBits, ix.Bits)
 	}
-	classes := math.Exp2(float64(min(bits, 62)))
-	parts := fmt.Sprintf("%d equality bits", bits)
+	parts := fmt.Sprintf("%d equality bits", sum(req.EqualityBits))
 	if prefix != nil {
-		classes *= prefixClasses(prefix, x)
+		req.PrefixClasses = prefixClasses(prefix, x)
 		parts += fmt.Sprintf(" and the %d-rune prefix grams", prefix.MaxGram)
 	}
-	if prefix == nil && len(c.Equality) < 2 {
-		return nil // a single equality index: checkEqualityPlan
+	plan, err := blindindex.PlanColumn(req)
+	if err != nil && !errors.Is(err, blindindex.ErrRevealsEquality) {
+		return p.errf(err, "indexes of the column")
 	}
-	if sets := expectedSets(x, classes); sets > x/2 {
-		return p.errf(blindindex.ErrRevealsEquality, "%s together make about %.0f distinct token sets over %s, more than half of them: most values get a token set of their own, which reveals which rows hold equal values; lower the bits or the prefix max, drop an index, or set force on one", parts, sets, distinctText(c, x, t.Rows))
+	if err != nil {
+		return p.errf(blindindex.ErrRevealsEquality, "%s together make about %.0f distinct token sets over %s, more than half of them: most values get a token set of their own, which reveals which rows hold equal values; lower the bits or the prefix max, drop an index, or set force on one", parts, plan.TokenSets, distinctText(c, x, t.Rows))
 	}
 	return nil
+}
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
 }
 
 // checkCompoundLeakage refuses a compound index whose bits, with those of
@@ -114,15 +108,16 @@ func checkCompoundLeakage(t *Table, ci *CompoundIndex, p place, what string) err
 	if ci.Bits > plan.MaxBits {
 		return p.errf(blindindex.ErrRevealsEquality, "%s: %d bits on about %.0f distinct combinations give nearly every combination its own token, so the tokens reveal which rows hold equal combinations; the planner admits at most %d bits: lower bits (or leave it out to let the planner choose), or set force", what, ci.Bits, x, plan.MaxBits)
 	}
-	other := 0
-	for _, b := range partBits(t, ci) {
-		other += b
-	}
-	if other == 0 {
+	other := partBits(t, ci)
+	if len(other) == 0 {
 		return nil
 	}
-	if sets := expectedSets(x, math.Exp2(float64(min(ci.Bits+other, 62)))); sets > x/2 {
-		return p.errf(blindindex.ErrRevealsEquality, "%s: its %d bits and the %d bits of the equality indexes on its parts together make about %.0f distinct token sets over about %.0f combinations, more than half of them; lower the bits, or set force", what, ci.Bits, other, sets, x)
+	cplan, err := blindindex.PlanColumn(blindindex.ColumnRequest{Field: ci.Name, Distinct: x, EqualityBits: append([]int{ci.Bits}, other...)})
+	if err != nil && !errors.Is(err, blindindex.ErrRevealsEquality) {
+		return p.errf(err, "%s", what)
+	}
+	if err != nil {
+		return p.errf(blindindex.ErrRevealsEquality, "%s: its %d bits and the %d bits of the equality indexes on its parts together make about %.0f distinct token sets over about %.0f combinations, more than half of them; lower the bits, or set force", what, ci.Bits, sum(other), cplan.TokenSets, x)
 	}
 	return nil
 }
