@@ -62,9 +62,10 @@ func EmitSchema(r *Report) ([]byte, error) {
 	}
 	b.WriteString(".\n")
 	b.WriteString(`# Review it before use. Columns judged "phi" are protected; columns
-# judged "possible" are listed as comments. Equality bits are a starting
-# point: plan them for your row counts with blindindex.PlanEquality
-# (docs/SCHEMA.md section 7).
+# judged "possible" are listed as comments. Equality bits are left to the
+# planner, which sizes them from rows and distinct where the scan counted
+# them (docs/SCHEMA.md section 7): declare the row count the table will
+# have.
 version: 1
 tables:
 `)
@@ -238,6 +239,8 @@ func emitTable(t *TableReport) (text, note string) {
 	if lastName != "" && dob != "" {
 		w("    compound:\n")
 		w("      - name: %s\n", yamlStr(lastName+"_"+dob))
+		w("        # bits: planned with those of the last-name index, which refine its buckets\n")
+		w("        # (docs/SECURITY.md section 4); without that index they would be wider\n")
 		w("        parts:\n")
 		w("          - {column: %s, transforms: %q}\n", yamlStr(lastName), emitNameTransform)
 		w("          - {column: %s}\n", yamlStr(dob))
@@ -264,7 +267,7 @@ func emitNameIndex(w func(string, ...any), c *ColumnReport, rows int64, last boo
 		w("        distinct: %d # distinct values in the scan's sample\n", d)
 		w("        equality: {transforms: %q}\n", emitNameTransform)
 	case rows >= emitMinRows && d > 0:
-		w("        # %d distinct values in the scan's sample: too few for a standalone index; search it through a compound index\n", d)
+		w("        # %d distinct values in the scan's sample: too few for a standalone index (docs/SCHEMA.md section 4)\n", d)
 		return
 	default:
 		bits := emitFirstNameBits
