@@ -361,6 +361,7 @@ func FuzzParseSchema(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(yamlTable("    columns: [{name: a, type: string, equality: true, prefix: true, substring: {reveals: equality}}]\n")))
+	f.Add([]byte(yamlTable("    rows: 1000000\n    columns: [{name: a, type: string, distinct: 3000, equality: [{bits: 9}, {name: b, force: true}], prefix: {max: 6, force: true}, substring: {reveals: equality}}, {name: d, type: date}]\n    compound: [{name: c, force: true, parts: [{column: a}, {column: d}]}]\n")))
 	f.Add([]byte("version: 1\ntables:\n  - &t {name: a}\n  - *t\n"))
 	f.Add([]byte("{version: 1, tables: [{name: a, columns: [{name: b, type: bool, equality: {force: true}}]}]}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
