@@ -86,6 +86,9 @@ type Column struct {
 type EqualityIndex struct {
 	Name       string
 	Transforms string
+	// Bits is the token width, 1..64. The schema file and struct tags
+	// fill it from the planner when it is left out; a schema built in Go
+	// sets it (blindindex.PlanEquality).
 	Bits       int
 	Partitions int
 	// Force accepts a standalone index on a low-entropy value (a bool
