@@ -170,6 +170,9 @@ func filterBytes(f *bloom.BloomFilter, m uint) []byte {
 // Positions returns the sorted bit positions to store for value, under the
 // primary key (PostgreSQL: an integer array with a GIN index).
 func (b *Bloom) Positions(prf PRF, value string) ([]int32, error) {
+	if err := checkPRF(prf, b.cfg.Name); err != nil {
+		return nil, err
+	}
 	f, err := b.valueFilter(prf, prf.Primary(), value)
 	if err != nil {
 		return nil, err
@@ -180,6 +183,9 @@ func (b *Bloom) Positions(prf PRF, value string) ([]int32, error) {
 // Bytes returns the same filter as M/8 bytes, bit i in byte i/8 at weight
 // 1<<(i%8).
 func (b *Bloom) Bytes(prf PRF, value string) ([]byte, error) {
+	if err := checkPRF(prf, b.cfg.Name); err != nil {
+		return nil, err
+	}
 	f, err := b.valueFilter(prf, prf.Primary(), value)
 	if err != nil {
 		return nil, err
@@ -215,6 +221,9 @@ func (b *Bloom) valueFilter(prf PRF, keyID uint32, value string) (*bloom.BloomFi
 // MinGram fail with ErrNeedleTooShort; a match is a candidate to decrypt
 // and compare, never an answer by itself.
 func (b *Bloom) Needle(prf PRF, needle string) ([][]int32, error) {
+	if err := checkPRF(prf, b.cfg.Name); err != nil {
+		return nil, err
+	}
 	r, err := b.normalize(needle)
 	if err != nil {
 		return nil, err

@@ -114,11 +114,17 @@ func (c *Compound) TokenFor(prf PRF, keyID uint32, partition int, values ...stri
 
 // Token returns the token under the primary key in partition 0.
 func (c *Compound) Token(prf PRF, values ...string) (int64, error) {
+	if err := checkPRF(prf, c.eq.name); err != nil {
+		return 0, err
+	}
 	return c.TokenFor(prf, prf.Primary(), 0, values...)
 }
 
 // WriteToken returns the token to store for a row (see Equality.WriteToken).
 func (c *Compound) WriteToken(prf PRF, row []byte, values ...string) (int64, error) {
+	if err := checkPRF(prf, c.eq.name); err != nil {
+		return 0, err
+	}
 	p, err := pickPartition(prf, c.eq.partMACs, c.eq.partitions, row)
 	if err != nil {
 		return 0, fmt.Errorf("compound index %s: %w", c.eq.name, err)
@@ -128,6 +134,9 @@ func (c *Compound) WriteToken(prf PRF, row []byte, values ...string) (int64, err
 
 // QueryTokens returns every token a row with these values may carry.
 func (c *Compound) QueryTokens(prf PRF, values ...string) ([]int64, error) {
+	if err := checkPRF(prf, c.eq.name); err != nil {
+		return nil, err
+	}
 	input, err := c.appendInput(nil, values)
 	if err != nil {
 		return nil, err

@@ -142,6 +142,9 @@ func checkPartition(name string, partition, partitions int) error {
 // (the only one when smoothing is off). Use WriteToken when writing a row
 // of a smoothed index.
 func (e *Equality) Token(prf PRF, value string) (int64, error) {
+	if err := checkPRF(prf, e.name); err != nil {
+		return 0, err
+	}
 	return e.TokenFor(prf, prf.Primary(), 0, value)
 }
 
@@ -170,6 +173,9 @@ func (e *Equality) TokenFor(prf PRF, keyID uint32, partition int, value string) 
 // (keyed, so it reveals nothing about the row) or, when row is nil, at
 // random.
 func (e *Equality) WriteToken(prf PRF, value string, row []byte) (int64, error) {
+	if err := checkPRF(prf, e.name); err != nil {
+		return 0, err
+	}
 	p, err := pickPartition(prf, e.partMACs, e.partitions, row)
 	if err != nil {
 		return 0, fmt.Errorf("index %s: %w", e.name, err)
@@ -182,6 +188,9 @@ func (e *Equality) WriteToken(prf PRF, value string, row []byte) (int64, error) 
 // rotation). A query asks for them with one IN list. The result has no
 // duplicates.
 func (e *Equality) QueryTokens(prf PRF, value string) ([]int64, error) {
+	if err := checkPRF(prf, e.name); err != nil {
+		return nil, err
+	}
 	input, err := e.appendInput(make([]byte, 0, len(value)+8), value)
 	if err != nil {
 		return nil, err

@@ -24,6 +24,13 @@ var (
 	// ErrLowEntropy: a standalone equality index on a field with under 8
 	// bits of entropy; it would reveal the value. Make it compound or force it.
 	ErrLowEntropy = errors.New("field has too little entropy for a standalone index")
+	// ErrRevealsEquality: an index, or the indexes of one field together,
+	// would give (nearly) every value its own token or token set, so the
+	// tokens reveal which rows hold equal values: bits above the planner's
+	// bound for the field's distinct values, a prefix gram long enough to
+	// identify whole values, or a substring index. Lower the bits or the
+	// gram length, or accept it explicitly (force, reveals: equality).
+	ErrRevealsEquality = errors.New("index reveals which rows hold equal values")
 	// ErrUnknownKey: the PRF has no key with the requested id.
 	ErrUnknownKey = errors.New("index key id not in the keyset")
 )

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash"
+	"reflect"
 	"sync"
 	"sync/atomic"
 )
@@ -43,12 +44,20 @@ func newDomainMACs(kind byte, name string) *domainMACs {
 }
 
 // pool returns the pool of HMAC states under the index key derived from
-// key id of prf. PRF implementations must be comparable (pointers).
+// key id of prf. The cached set is found by comparing PRF values, so a
+// PRF whose dynamic type is not comparable is refused here, before it is
+// ever stored: comparing two such values would panic.
 func (d *domainMACs) pool(prf PRF, id uint32) (*sync.Pool, error) {
 	if s := d.cur.Load(); s != nil && s.prf == prf {
 		if p := s.pools[id]; p != nil {
 			return p, nil
 		}
+	}
+	if prf == nil {
+		return nil, fmt.Errorf("%w: nil PRF", ErrBadConfig)
+	}
+	if t := reflect.TypeOf(prf); !t.Comparable() {
+		return nil, fmt.Errorf("%w: PRF type %s is not comparable (use a pointer)", ErrBadConfig, t)
 	}
 	key, err := prf.Sum(id, nil, d.domain)
 	if err != nil {
@@ -67,6 +76,14 @@ func (d *domainMACs) pool(prf PRF, id uint32) (*sync.Pool, error) {
 	}
 	d.cur.Store(next)
 	return p, nil
+}
+
+// checkPRF refuses a nil PRF before any of its methods is called.
+func checkPRF(prf PRF, name string) error {
+	if prf == nil {
+		return fmt.Errorf("%w: index %s: nil PRF", ErrBadConfig, name)
+	}
+	return nil
 }
 
 // sum computes the MAC of st.msg into st.mac.

@@ -26,6 +26,20 @@ type tokenVectors struct {
 	Equality []equalityVector  `json:"equality"`
 	Compound []compoundVector  `json:"compound"`
 	Bloom    []bloomVector     `json:"bloom"`
+	// Partitions holds the partition choice of frequency smoothing:
+	// u64(HMAC(k_partition, row)[0:8]) mod P.
+	Partitions []partitionVector `json:"partitions"`
+}
+
+type partitionVector struct {
+	Name       string `json:"name"`
+	Partitions int    `json:"partitions"`
+	KeyID      uint32 `json:"key_id"`
+	Row        string `json:"row_hex"`
+	Domain     string `json:"domain_hex"`
+	Partition  int    `json:"partition"`
+	Value      string `json:"value"`
+	Token      int64  `json:"token"`
 }
 
 type equalityVector struct {
@@ -105,6 +119,18 @@ func truncateHMAC(key []byte, domainHex, msgHex string, bits int) int64 {
 	return int64(binary.BigEndian.Uint64(m.Sum(nil)) >> (64 - bits))
 }
 
+// partitionOf is the partition rule restated independently:
+// u64(HMAC(HMAC(key, domain), row)[0:8]) mod partitions.
+func partitionOf(key []byte, domainHex, rowHex string, partitions int) int {
+	domain, _ := hex.DecodeString(domainHex)
+	row, _ := hex.DecodeString(rowHex)
+	d := hmac.New(sha256.New, key)
+	d.Write(domain)
+	m := hmac.New(sha256.New, d.Sum(nil))
+	m.Write(row)
+	return int(binary.BigEndian.Uint64(m.Sum(nil)) % uint64(partitions))
+}
+
 func TestTokenVectors(t *testing.T) {
 	if *update {
 		generateTokenVectors(t)
@@ -146,6 +172,25 @@ func TestTokenVectors(t *testing.T) {
 		}
 		if want := truncateHMAC(prf.keys[v.KeyID], v.Domain, v.Message, v.Bits); want != v.Token || got != v.Token {
 			t.Fatalf("%s %q: token %d, from message %d, vector %d", v.Name, v.Values, got, want, v.Token)
+		}
+	}
+	for _, v := range vf.Partitions {
+		prf := vectorPRF(t, vf.Keys, v.KeyID)
+		if p := partitionOf(prf.keys[v.KeyID], v.Domain, v.Row, v.Partitions); p != v.Partition {
+			t.Fatalf("%s row %s: vector partition %d, HMAC of the row gives %d", v.Name, v.Row, v.Partition, p)
+		}
+		e := mustEquality(t, blindindex.EqualityConfig{Name: v.Name, Transforms: "nfkc,casefold,trim,nodiacritics", Bits: 16, Partitions: v.Partitions})
+		row, _ := hex.DecodeString(v.Row)
+		got, err := e.WriteToken(prf, v.Value, row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := e.TokenFor(prf, v.KeyID, v.Partition, v.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != v.Token || want != v.Token {
+			t.Fatalf("%s row %s (%d partitions): written token %d, token of partition %d is %d, vector %d", v.Name, v.Row, v.Partitions, got, v.Partition, want, v.Token)
 		}
 	}
 	for _, v := range vf.Bloom {
@@ -207,6 +252,22 @@ func generateTokenVectors(t *testing.T) {
 		{"patients.mrn", "", 1, 0, 7, 0, "MRN-000123", "MRN-000123"},
 		{"patients.dob_year", "date:year", 8, 0, 7, 0, "1948-03-17", "1948"},
 		{"patients.phone", "digits,last:10", 20, 0, 7, 0, "+1 (617) 555-0142", "6175550142"},
+		// Non-ASCII names: their tokens depend on the Unicode tables of
+		// the toolchain and of golang.org/x/text (docs/FORMAT.md §8), so
+		// an upgrade that changes a normalization fails here.
+		{"patients.last_name", "nfkc,casefold,trim,nodiacritics", 16, 0, 7, 0, "Núñez", "nunez"},
+		{"patients.last_name", "nfkc,casefold,trim", 16, 0, 7, 0, "Núñez", "núñez"},
+		{"patients.last_name", "nfkc,casefold,trim,nodiacritics", 16, 0, 7, 0, "Ærø", "æro"},
+		{"patients.last_name", "nfkc,casefold,trim,nodiacritics", 16, 0, 7, 0, "Straße", "strasse"},
+		{"patients.last_name", "nfkc,casefold,trim,nodiacritics", 16, 0, 7, 0, "STRASSE", "strasse"},
+		{"patients.first_name", "nfkc,casefold,trim,nodiacritics", 16, 0, 7, 0, "Łukasz", "lukasz"},
+		{"patients.last_name", "nfkc,casefold,trim,nodiacritics", 16, 0, 7, 0, "李", "李"},
+		{"patients.last_name", "nfkc,casefold,trim,nodiacritics", 16, 0, 7, 0, "Dvořák", "dvorak"},
+		{"patients.last_name", "nfkc,casefold,trim", 16, 0, 7, 0, "Dvořák", "dvořák"},
+		{"patients.first_name", "nfkc,casefold,trim", 16, 0, 7, 0, "Jose\u0301", "josé"},
+		{"patients.first_name", "nfkc,casefold,trim,nodiacritics", 16, 0, 7, 0, "Jose\u0301", "jose"},
+		{"patients.first_name", "nfkc,casefold,trim,nodiacritics", 16, 0, 7, 0, "A\u0308\u0301ngel", "angel"},
+		{"patients.last_name", "nfkc,casefold,trim,letters", 16, 0, 7, 0, "O’Brien-Núñez", "obriennúñez"},
 	} {
 		e := mustEquality(t, blindindex.EqualityConfig{Name: in.name, Transforms: in.transforms, Bits: in.bits, Partitions: in.parts})
 		tok, err := e.TokenFor(vectorPRF(t, vf.Keys, in.key), in.key, in.partition, in.value)
@@ -269,6 +330,27 @@ func generateTokenVectors(t *testing.T) {
 			v.Needles = append(v.Needles, needleVector{Needle: n, Positions: sets[0]})
 		}
 		vf.Bloom = append(vf.Bloom, v)
+	}
+	for _, in := range []struct {
+		partitions int
+		row, value string
+	}{
+		{4, "1", "Smith"},
+		{4, "42", "Smith"},
+		{4, "1000001", "Núñez"},
+		{16, "42", "Smith"},
+		{256, "patient-7f3a", "Smith"},
+	} {
+		const name = "patients.last_name"
+		e := mustEquality(t, blindindex.EqualityConfig{Name: name, Transforms: "nfkc,casefold,trim,nodiacritics", Bits: 16, Partitions: in.partitions})
+		tok, err := e.WriteToken(prf7, in.value, []byte(in.row))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := partitionVector{Name: name, Partitions: in.partitions, KeyID: 7, Row: hex.EncodeToString([]byte(in.row)),
+			Domain: domain(5, name), Value: in.value, Token: tok}
+		v.Partition = partitionOf(prf7.keys[7], v.Domain, v.Row, v.Partitions)
+		vf.Partitions = append(vf.Partitions, v)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

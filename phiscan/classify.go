@@ -139,6 +139,8 @@ type Classifier struct {
 	// column whose few values happen to be names ("White", "Black"), and
 	// record numbers from codes.
 	distinct map[uint64]struct{}
+	// values estimates the distinct non-null values of the column.
+	values distinctSketch
 }
 
 // settings is a Config prepared for the hot path.
@@ -395,6 +397,7 @@ func (c *Classifier) Observe(v string) {
 		return
 	}
 	c.nonNull++
+	c.values.add(v)
 	if c.example == "" {
 		c.example = Mask(v)
 	}
@@ -986,7 +989,7 @@ type candidate struct {
 
 // Report returns the verdict on the values observed so far.
 func (c *Classifier) Report() ColumnReport {
-	r := ColumnReport{Name: c.name, SQLType: c.sqlType, Sampled: c.sampled, Nulls: c.nulls, Example: c.example,
+	r := ColumnReport{Name: c.name, SQLType: c.sqlType, Sampled: c.sampled, Nulls: c.nulls, Distinct: c.values.estimate(), Example: c.example,
 		Types: []string{}, Evidence: []Evidence{}, Verdict: VerdictNone}
 	if c.sealed > 0 && c.sealed*10 >= c.nonNull*9 {
 		// Already encrypted by phicrypt: nothing here is plaintext PHI.

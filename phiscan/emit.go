@@ -15,16 +15,21 @@ import (
 var ErrNoPHI = errors.New("phiscan: no table with a column judged phi and a single-column key: no schema to emit")
 
 // Index settings of the emitted schema (docs/SCAN.md, "Emitted schema").
+// Equality bits are left to the planner (docs/SCHEMA.md §7), which sizes
+// them from the declared distinct values and rows.
 const (
-	// emitBits is the token width of equality indexes on values that are
-	// about unique per patient; docs/SCHEMA.md's default for 100,000 to
-	// 10 million rows.
-	emitBits = 16
 	// Names repeat across patients (a few thousand distinct first names,
-	// tens of thousands of last names), so a narrower token already keeps
-	// them apart without labelling each name.
+	// tens of thousands of last names). Without a distinct count from the
+	// scan, a narrower token keeps them apart without labelling each name.
 	emitLastNameBits  = 12
 	emitFirstNameBits = 10
+	// emitMinDistinct is the fewest distinct values a standalone index
+	// is emitted for: under 256 the planner refuses it (SECURITY.md §3.3).
+	emitMinDistinct = 256
+	// emitMinRows is the smallest table whose row count the schema
+	// declares: a smaller scanned table (a test copy) says little about
+	// the size the indexes must be planned for.
+	emitMinRows       = 100_000
 	emitNameTransform = "nfkc,casefold,trim,nodiacritics"
 	// emitPadding hides the length of names, addresses and e-mail
 	// addresses, which narrows down who a row is (SECURITY.md §2).
@@ -57,9 +62,10 @@ func EmitSchema(r *Report) ([]byte, error) {
 	}
 	b.WriteString(".\n")
 	b.WriteString(`# Review it before use. Columns judged "phi" are protected; columns
-# judged "possible" are listed as comments. Equality bits are a starting
-# point: plan them for your row counts with blindindex.PlanEquality
-# (docs/SCHEMA.md section 7).
+# judged "possible" are listed as comments. Equality bits are left to the
+# planner, which sizes them from rows and distinct where the scan counted
+# them (docs/SCHEMA.md section 7): declare the row count the table will
+# have.
 version: 1
 tables:
 `)
@@ -155,6 +161,9 @@ func emitTable(t *TableReport) (text, note string) {
 		keyType = "integer"
 	}
 	w("    key: %s\n    key_type: %s\n    row_binding: %s\n", yamlStr(keyName), keyType, yamlStr(keyName))
+	if t.Rows >= emitMinRows {
+		w("    rows: %d # planned for the rows scanned: raise it if the table will grow\n", t.Rows)
+	}
 	if key.Verdict == VerdictPHI {
 		w("    # the key %s was judged phi (%s), but a key cannot be encrypted: give the table a surrogate key\n",
 			commentText(key.Name), commentText(strings.Join(key.Types, ", ")))
@@ -212,29 +221,26 @@ func emitTable(t *TableReport) (text, note string) {
 			}
 		case vt == sqlwrap.TypeBool || vt == sqlwrap.TypeFloat64 || vt == sqlwrap.TypeBytes:
 		case hasType(c, "ssn", "social"):
-			w("        equality: {transforms: %s, bits: %d}\n", transforms(vt, "digits"), emitBits)
+			w("        equality: {transforms: %s}\n", transforms(vt, "digits"))
 		case hasType(c, "email"):
-			w("        equality: {transforms: %s, bits: %d}\n", transforms(vt, "trim,casefold"), emitBits)
+			w("        equality: {transforms: %s}\n", transforms(vt, "trim,casefold"))
 		case hasType(c, "phone", "fax"):
-			w("        equality: {transforms: %s, bits: %d}\n", transforms(vt, "digits,last:10"), emitBits)
+			w("        equality: {transforms: %s}\n", transforms(vt, "digits,last:10"))
 		case hasType(c, "mrn", "medical_record", "record_number"):
-			w("        equality: {bits: %d}\n", emitBits)
+			w("        equality: true\n")
 		case hasType(c, "name") && vt == sqlwrap.TypeString:
-			bits := emitFirstNameBits
-			if isLastName(c) {
-				bits = emitLastNameBits
-				if lastName == "" {
-					lastName = n
-				}
+			last := isLastName(c)
+			if last && lastName == "" {
+				lastName = n
 			}
-			w("        equality: {transforms: %q, bits: %d}\n", emitNameTransform, bits)
-			w("        prefix: {transforms: %q}\n", emitNameTransform)
+			emitNameIndex(w, c, t.Rows, last)
 		}
 	}
 	if lastName != "" && dob != "" {
 		w("    compound:\n")
 		w("      - name: %s\n", yamlStr(lastName+"_"+dob))
-		w("        bits: %d\n", emitBits)
+		w("        # bits: planned with those of the last-name index, which refine its buckets\n")
+		w("        # (docs/SECURITY.md section 4); without that index they would be wider\n")
 		w("        parts:\n")
 		w("          - {column: %s, transforms: %q}\n", yamlStr(lastName), emitNameTransform)
 		w("          - {column: %s}\n", yamlStr(dob))
@@ -247,6 +253,31 @@ func emitTable(t *TableReport) (text, note string) {
 		}
 	}
 	return b.String(), ""
+}
+
+// emitNameIndex writes the equality index of a name column. When the
+// scanned table is large enough to plan for, the schema declares the
+// scan's distinct count and the planner sizes the token; otherwise it
+// gives a starting point in bits. A prefix index is only suggested: with
+// the equality index on the same column, most names would get a token set
+// of their own (docs/SECURITY.md §5.1).
+func emitNameIndex(w func(string, ...any), c *ColumnReport, rows int64, last bool) {
+	switch d := c.Distinct; {
+	case rows >= emitMinRows && d >= emitMinDistinct:
+		w("        distinct: %d # distinct values in the scan's sample\n", d)
+		w("        equality: {transforms: %q}\n", emitNameTransform)
+	case rows >= emitMinRows && d > 0:
+		w("        # %d distinct values in the scan's sample: too few for a standalone index (docs/SCHEMA.md section 4)\n", d)
+		return
+	default:
+		bits := emitFirstNameBits
+		if last {
+			bits = emitLastNameBits
+		}
+		w("        # bits: a starting point; declare distinct: N (different names expected) to let the planner size it\n")
+		w("        equality: {transforms: %q, bits: %d}\n", emitNameTransform, bits)
+	}
+	w("        # prefix: {transforms: %q, max: 4} # opt-in: beside the equality index it singles out most names (docs/SECURITY.md §5.1)\n", emitNameTransform)
 }
 
 func hasVerdict(t *TableReport, v Verdict) bool {

@@ -96,7 +96,8 @@ func TestEmitSchemaRules(t *testing.T) {
 			t.Errorf("%s: equality %+v, want transforms %q", column, ix, want)
 		}
 	}
-	if ix := eq("ssn"); ix.Bits != 16 {
+	// Bits from the planner: near-unique values on 100,000 rows.
+	if ix := eq("ssn"); ix.Bits != 15 {
 		t.Errorf("ssn bits %d", ix.Bits)
 	}
 	for _, column := range []string{"dob", "admitted", "zip"} {
@@ -116,7 +117,9 @@ func TestEmitSchemaRules(t *testing.T) {
 	if c, _ := p.Column("mrn"); c.MaxLength != 80 {
 		t.Errorf("mrn max_length %d", c.MaxLength)
 	}
-	if c, _ := p.Column("surname"); len(c.Bloom) != 1 || c.Padding != 16 {
+	// A prefix index beside the equality index would single out most
+	// names: it is suggested in a comment only.
+	if c, _ := p.Column("surname"); len(c.Bloom) != 0 || c.Padding != 16 || !strings.Contains(text, "# prefix: {") {
 		t.Errorf("surname: %d bloom indexes, padding %d", len(c.Bloom), c.Padding)
 	}
 	if len(p.Compound) != 1 || p.Compound[0].Parts[0].Column != "surname" || p.Compound[0].Parts[1].Column != "dob" {

@@ -41,6 +41,10 @@ type ColumnReport struct {
 	// Sampled and Nulls count the values looked at and the NULL/empty ones.
 	Sampled int64 `json:"sampled"`
 	Nulls   int64 `json:"nulls"`
+	// Distinct estimates the distinct non-null values sampled (exact up
+	// to 1,024, then within a few percent); the emitted schema declares
+	// it so that the planner can size equality indexes.
+	Distinct int64 `json:"distinct,omitempty"`
 	// Min is the smallest numeric value, when the column is numeric.
 	Min *float64 `json:"min,omitempty"`
 	// Example is a masked example value (pattern and length only).

@@ -57,7 +57,7 @@ func benchSchema() *Schema {
 		Columns: []*Column{
 			{Name: "ssn", Type: TypeString, Equality: []*EqualityIndex{{Name: "ssn_eq", Transforms: "digits", Bits: 24}}},
 			{Name: "last_name", Type: TypeString,
-				Bloom: []*BloomIndex{{Name: "last_name_prefix", Kind: blindindex.Prefix, Transforms: "casefold", MinGram: 3, MaxGram: 6, M: 65536, K: 2}}},
+				Bloom: []*BloomIndex{{Name: "last_name_prefix", Kind: blindindex.Prefix, Transforms: "casefold", MinGram: 3, MaxGram: 6, M: 65536, K: 2, Force: true}}},
 			{Name: "dob", Type: TypeDate},
 		},
 	}}}

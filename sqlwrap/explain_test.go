@@ -68,7 +68,7 @@ func TestIndexesAreUsed(t *testing.T) {
 		}{
 			{"equality", Query{Where: []Pred{Eq("mrn", "MRN-001234")}}, "phx_patients_mrn_eq", 1},
 			{"compound", Query{Where: []Pred{Eq("last_name", rows[4]["last_name"]), Eq("dob", rows[4]["dob"])}}, "phx_patients_name_dob", 1},
-			{"prefix", Query{Where: []Pred{Prefix("last_name", rows[99]["last_name"].(string)[:6])}}, map[testdb.Dialect]string{"postgres": "phx_patients_last_name_prefix", "sqlite": "SCAN patients__last_name_prefix VIRTUAL TABLE INDEX 0:M", "mysql": "phx_patients_last_name_prefix_6"}[d], countPrefix(rows, rows[99]["last_name"].(string)[:6])},
+			{"prefix", Query{Where: []Pred{Prefix("last_name", rows[99]["last_name"].(string)[:6])}}, map[testdb.Dialect]string{"postgres": "phx_patients_last_name_prefix", "sqlite": "SCAN patients__last_name_prefix VIRTUAL TABLE INDEX 0:M", "mysql": "phx_patients_last_name_prefix_4"}[d], countPrefix(rows, rows[99]["last_name"].(string)[:6])},
 			{"substring", Query{Where: []Pred{Contains("notes", rows[1234]["notes"].(string)[2:11])}}, map[testdb.Dialect]string{"postgres": "phx_patients_notes_sub", "sqlite": "SCAN patients__notes_sub VIRTUAL TABLE INDEX 0:M", "mysql": "patients__notes_sub"}[d], countContains(rows, rows[1234]["notes"].(string)[2:11])},
 		} {
 			got, err := f.pats.Find(ctx, c.q)

@@ -41,7 +41,7 @@ func mixSchema() *Schema {
 	t := s.Tables[0]
 	for _, c := range t.Columns {
 		if c.Name == "dob" {
-			c.Equality = []*EqualityIndex{{Name: "dob_eq", Bits: 16}}
+			c.Equality = []*EqualityIndex{{Name: "dob_eq", Bits: 12}}
 		}
 	}
 	t.Columns = append(t.Columns,

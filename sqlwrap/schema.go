@@ -45,6 +45,10 @@ type Table struct {
 	Plain []*PlainColumn
 	// Compound are indexes over several protected columns.
 	Compound []*CompoundIndex
+	// Rows is the number of rows the indexes are planned for (0:
+	// unknown). Validate checks explicit bits against it, and the schema
+	// file's default bits come from it (docs/SCHEMA.md, "Choosing bits").
+	Rows int64
 }
 
 // PlainColumn is an ordinary, unprotected column.
@@ -68,8 +72,13 @@ type Column struct {
 	Padding int
 	// MaxLength bounds strings and byte slices, in bytes (0: no bound).
 	MaxLength int
-	Equality  []*EqualityIndex
-	Bloom     []*BloomIndex
+	// Distinct is the declared number of distinct values (0: unknown).
+	// With it, or with a type that bounds it (bool: 2, date: 36,525 days
+	// in 100 years), Validate refuses indexes whose tokens would single
+	// out values, and the schema file plans default bits from it.
+	Distinct int64
+	Equality []*EqualityIndex
+	Bloom    []*BloomIndex
 }
 
 // EqualityIndex is a blind index for equality and IN on one column. Its
@@ -77,11 +86,16 @@ type Column struct {
 type EqualityIndex struct {
 	Name       string
 	Transforms string
+	// Bits is the token width, 1..64. The schema file and struct tags
+	// fill it from the planner when it is left out; a schema built in Go
+	// sets it (blindindex.PlanEquality).
 	Bits       int
 	Partitions int
 	// Force accepts a standalone index on a low-entropy value (a bool
 	// column, a birth year, an initial), which Validate otherwise refuses
-	// with blindindex.ErrLowEntropy. Such an index reveals the value.
+	// with blindindex.ErrLowEntropy, and bits above the planner's bound
+	// for the column's distinct values (blindindex.ErrRevealsEquality).
+	// Such an index reveals the value, or which rows share it.
 	Force bool
 }
 
@@ -99,6 +113,15 @@ type BloomIndex struct {
 	MaxGram    int
 	MaxGrams   int
 	M, K       uint
+	// Force accepts a prefix index whose longest gram exceeds
+	// MaxPrefixGram, and indexes of a column that together exceed the
+	// planner's bound (blindindex.ErrRevealsEquality).
+	Force bool
+	// RevealsEquality acknowledges what a substring index reveals: a
+	// value's set of n-grams identifies it, so the tokens show which rows
+	// hold equal values (and which share n-grams). Validate refuses a
+	// substring index without it.
+	RevealsEquality bool
 }
 
 // CompoundIndex is an equality index over several protected columns; a
@@ -108,6 +131,9 @@ type CompoundIndex struct {
 	Parts      []CompoundPart
 	Bits       int
 	Partitions int
+	// Force accepts bits above the planner's bound for the combination's
+	// distinct values (blindindex.ErrRevealsEquality).
+	Force bool
 }
 
 // CompoundPart is one column of a compound index.

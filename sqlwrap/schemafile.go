@@ -19,9 +19,8 @@ const (
 	defaultKey              = "id"
 	defaultKeyType          = "integer"
 	defaultStringTransforms = "nfkc,casefold,trim"
-	defaultBits             = 16
 	defaultPrefixMin        = 2
-	defaultPrefixMax        = 10
+	defaultPrefixMax        = MaxPrefixGram
 	defaultSubstringMin     = 3
 	defaultBloomM           = 65536
 	defaultBloomK           = 2
@@ -49,6 +48,7 @@ type tableSpec struct {
 	Key        string         `yaml:"key"`
 	KeyType    string         `yaml:"key_type"`
 	RowBinding string         `yaml:"row_binding"`
+	Rows       specInt        `yaml:"rows"`
 	Plain      []plainSpec    `yaml:"plain"`
 	Columns    []columnSpec   `yaml:"columns"`
 	Compound   []compoundSpec `yaml:"compound"`
@@ -67,6 +67,7 @@ type columnSpec struct {
 	MaxLength specInt       `yaml:"max_length"`
 	Padding   specInt       `yaml:"padding"`
 	Scope     string        `yaml:"scope"`
+	Distinct  specInt       `yaml:"distinct"`
 	Equality  equalitySpecs `yaml:"equality"`
 	Prefix    *bloomSpec    `yaml:"prefix"`
 	Substring *bloomSpec    `yaml:"substring"`
@@ -90,12 +91,17 @@ type bloomSpec struct {
 	M          *specInt `yaml:"m"`
 	K          *specInt `yaml:"k"`
 	MaxGrams   *specInt `yaml:"max_grams"`
+	Force      bool     `yaml:"force"`
+	// Reveals acknowledges what a substring index reveals; the only
+	// value is "equality".
+	Reveals string `yaml:"reveals"`
 }
 
 type compoundSpec struct {
 	Name       string     `yaml:"name"`
 	Bits       *specInt   `yaml:"bits"`
 	Partitions specInt    `yaml:"partitions"`
+	Force      bool       `yaml:"force"`
 	Parts      []partSpec `yaml:"parts"`
 }
 
@@ -286,7 +292,7 @@ func yamlKind(t reflect.Type) string {
 // express (a negative M); Validate checks the rest.
 func (ts *tableSpec) build(source string) (*Table, error) {
 	p := place{source: source, table: ts.Name}
-	t := &Table{Name: ts.Name, Key: ts.Key, KeyType: ts.KeyType, RowBinding: ts.RowBinding}
+	t := &Table{Name: ts.Name, Key: ts.Key, KeyType: ts.KeyType, RowBinding: ts.RowBinding, Rows: int64(ts.Rows)}
 	if t.Key == "" {
 		t.Key = defaultKey
 	}
@@ -296,15 +302,22 @@ func (ts *tableSpec) build(source string) (*Table, error) {
 	for _, ps := range ts.Plain {
 		t.Plain = append(t.Plain, &PlainColumn{Name: ps.Name, Type: ps.Type, Nullable: ps.Nullable})
 	}
+	// Indexes without bits get the planner's choice once the table's
+	// rows and columns are known.
+	planEq := map[*EqualityIndex]*Column{}
+	planComp := map[*CompoundIndex]bool{}
 	for i := range ts.Columns {
-		c, err := ts.Columns[i].build(p.col(ts.Columns[i].Name))
+		c, err := ts.Columns[i].build(p.col(ts.Columns[i].Name), planEq)
 		if err != nil {
 			return nil, err
 		}
 		t.Columns = append(t.Columns, c)
 	}
 	for _, cs := range ts.Compound {
-		ci := &CompoundIndex{Name: cs.Name, Bits: orDefault(cs.Bits, defaultBits), Partitions: int(cs.Partitions)}
+		ci := &CompoundIndex{Name: cs.Name, Bits: orDefault(cs.Bits, 0), Partitions: int(cs.Partitions), Force: cs.Force}
+		if cs.Bits == nil {
+			planComp[ci] = true
+		}
 		for _, ps := range cs.Parts {
 			part := CompoundPart{Column: ps.Column}
 			if ps.Transforms != nil {
@@ -316,21 +329,25 @@ func (ts *tableSpec) build(source string) (*Table, error) {
 		}
 		t.Compound = append(t.Compound, ci)
 	}
+	planDefaults(t, planEq, planComp)
 	return t, nil
 }
 
-func (cs *columnSpec) build(p place) (*Column, error) {
+func (cs *columnSpec) build(p place, planEq map[*EqualityIndex]*Column) (*Column, error) {
 	c := &Column{
 		Name: cs.Name, Type: ValueType(cs.Type), Nullable: cs.Nullable,
-		Scope: cs.Scope, Padding: int(cs.Padding), MaxLength: int(cs.MaxLength),
+		Scope: cs.Scope, Padding: int(cs.Padding), MaxLength: int(cs.MaxLength), Distinct: int64(cs.Distinct),
 	}
 	for _, es := range cs.Equality {
 		ix := &EqualityIndex{
 			Name:       es.Name,
 			Transforms: defaultTransforms(c.Type),
-			Bits:       orDefault(es.Bits, defaultBits),
+			Bits:       orDefault(es.Bits, 0),
 			Partitions: int(es.Partitions),
 			Force:      es.Force,
+		}
+		if es.Bits == nil {
+			planEq[ix] = c
 		}
 		if ix.Name == "" {
 			ix.Name = cs.Name + "_eq"
@@ -357,7 +374,7 @@ func (cs *columnSpec) build(p place) (*Column, error) {
 }
 
 func (bs *bloomSpec) build(p place, column string, typ ValueType, kind blindindex.GramKind) (*BloomIndex, error) {
-	ix := &BloomIndex{Name: bs.Name, Kind: kind, Transforms: defaultTransforms(typ)}
+	ix := &BloomIndex{Name: bs.Name, Kind: kind, Transforms: defaultTransforms(typ), Force: bs.Force}
 	if bs.Transforms != nil {
 		ix.Transforms = *bs.Transforms
 	}
@@ -374,6 +391,16 @@ func (bs *bloomSpec) build(p place, column string, typ ValueType, kind blindinde
 		ix.MinGram = orDefault(bs.Min, defaultSubstringMin)
 		ix.MaxGram = orDefault(bs.Max, ix.MinGram)
 		ix.MaxGrams = orDefault(bs.MaxGrams, defaultSubstringGrams)
+	}
+	switch bs.Reveals {
+	case "":
+	case "equality":
+		if kind != blindindex.Substring {
+			return nil, p.errf(nil, "prefix index %s: reveals applies to substring indexes only", ix.Name)
+		}
+		ix.RevealsEquality = true
+	default:
+		return nil, p.errf(nil, "%s index %s: reveals %q: the only value is equality (substring tokens reveal which rows hold equal values)", kind, ix.Name, bs.Reveals)
 	}
 	if kind == blindindex.Prefix && bs.MaxGrams != nil {
 		// A prefix index stores at most max-min+1 grams anyway.

@@ -56,16 +56,17 @@ func TestLoadSchemaFile(t *testing.T) {
 	}
 	last, _ := tb.Column("last_name")
 	wantBloom := []*BloomIndex{
-		{Name: "last_name_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,nodiacritics,letters", MinGram: 2, MaxGram: 10, M: 65536, K: 2},
+		{Name: "last_name_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,nodiacritics,letters", MinGram: 2, MaxGram: 4, M: 65536, K: 2},
 		// Name and transforms from the defaults.
-		{Name: "last_name_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold,trim", MinGram: 3, MaxGram: 3, MaxGrams: 64, M: 4096, K: 2},
+		{Name: "last_name_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold,trim", MinGram: 3, MaxGram: 3, MaxGrams: 64, M: 4096, K: 2, RevealsEquality: true},
 	}
 	if !reflect.DeepEqual(last.Bloom, wantBloom) {
 		t.Errorf("last_name Bloom = %+v", last.Bloom)
 	}
 	wantCompound := []*CompoundIndex{
 		{Name: "name_dob", Bits: 24, Parts: []CompoundPart{{"last_name", "nfkc,casefold,trim,nodiacritics"}, {"dob", ""}}},
-		{Name: "sex_dob", Bits: 16, Parts: []CompoundPart{{"sex", "nfkc,casefold,trim"}, {"dob", "date:year"}}},
+		// Bits from the planner: near-unique combinations on 100,000 rows.
+		{Name: "sex_dob", Bits: 15, Parts: []CompoundPart{{"sex", "nfkc,casefold,trim"}, {"dob", "date:year"}}},
 	}
 	if !reflect.DeepEqual(tb.Compound, wantCompound) {
 		t.Errorf("compound = %+v", tb.Compound)
@@ -82,15 +83,15 @@ func TestSchemaDefaults(t *testing.T) {
         type: string
         equality: true
         prefix: true
-        substring: true
+        substring: {reveals: equality}
       - name: dob
         type: date
         equality: true
       - name: code
         type: string
         equality: {transforms: ""}
-        prefix: {min: 12}
-        substring: {min: 4}
+        prefix: {min: 12, force: true}
+        substring: {min: 4, reveals: equality}
       - name: note
         type: string
         equality: false
@@ -108,18 +109,20 @@ func TestSchemaDefaults(t *testing.T) {
 	}
 	want := []*Column{
 		{Name: "name", Type: TypeString,
-			Equality: []*EqualityIndex{{Name: "name_eq", Transforms: "nfkc,casefold,trim", Bits: 16}},
+			// Bits from the planner: near-unique values on 100,000 rows.
+			Equality: []*EqualityIndex{{Name: "name_eq", Transforms: "nfkc,casefold,trim", Bits: 15}},
 			Bloom: []*BloomIndex{
-				{Name: "name_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,trim", MinGram: 2, MaxGram: 10, M: 65536, K: 2},
-				{Name: "name_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold,trim", MinGram: 3, MaxGram: 3, MaxGrams: 256, M: 65536, K: 2},
+				{Name: "name_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,trim", MinGram: 2, MaxGram: 4, M: 65536, K: 2},
+				{Name: "name_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold,trim", MinGram: 3, MaxGram: 3, MaxGrams: 256, M: 65536, K: 2, RevealsEquality: true},
 			}},
-		{Name: "dob", Type: TypeDate, Equality: []*EqualityIndex{{Name: "dob_eq", Bits: 16}}},
+		// A date has at most 36,525 values: the planner admits 14 bits.
+		{Name: "dob", Type: TypeDate, Equality: []*EqualityIndex{{Name: "dob_eq", Bits: 14}}},
 		{Name: "code", Type: TypeString,
-			Equality: []*EqualityIndex{{Name: "code_eq", Bits: 16}},
+			Equality: []*EqualityIndex{{Name: "code_eq", Bits: 15}},
 			Bloom: []*BloomIndex{
 				// max follows a min above the default max.
-				{Name: "code_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,trim", MinGram: 12, MaxGram: 12, M: 65536, K: 2},
-				{Name: "code_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold,trim", MinGram: 4, MaxGram: 4, MaxGrams: 256, M: 65536, K: 2},
+				{Name: "code_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,trim", MinGram: 12, MaxGram: 12, M: 65536, K: 2, Force: true},
+				{Name: "code_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold,trim", MinGram: 4, MaxGram: 4, MaxGrams: 256, M: 65536, K: 2, RevealsEquality: true},
 			}},
 		{Name: "note", Type: TypeString},
 	}
@@ -128,7 +131,7 @@ func TestSchemaDefaults(t *testing.T) {
 			t.Errorf("column %d = %+v", i, c)
 		}
 	}
-	wantCompound := []*CompoundIndex{{Name: "name_dob", Bits: 16, Parts: []CompoundPart{{"name", "nfkc,casefold,trim"}, {"dob", ""}}}}
+	wantCompound := []*CompoundIndex{{Name: "name_dob", Bits: 15, Parts: []CompoundPart{{"name", "nfkc,casefold,trim"}, {"dob", ""}}}}
 	if !reflect.DeepEqual(tb.Compound, wantCompound) {
 		t.Errorf("compound = %+v", tb.Compound)
 	}
@@ -247,14 +250,14 @@ func TestParseSchemaBroken(t *testing.T) {
 
 		// Bloom.
 		{"prefix on a date", "    columns: [{name: dob, type: date, prefix: true}]\n", []string{"column dob", "prefix index dob_prefix", "string column"}, nil},
-		{"substring on bytes", "    columns: [{name: b, type: bytes, substring: true}]\n", []string{"column b", "substring index"}, nil},
-		{"saturated", "    columns: [{name: a, type: string, substring: {m: 512, k: 4, max_grams: 0}}]\n", []string{"column a", "substring index a_sub"}, blindindex.ErrSaturated},
+		{"substring on bytes", "    columns: [{name: b, type: bytes, substring: {reveals: equality}}]\n", []string{"column b", "substring index"}, nil},
+		{"saturated", "    columns: [{name: a, type: string, substring: {m: 512, k: 4, max_grams: 0, reveals: equality}}]\n", []string{"column a", "substring index a_sub"}, blindindex.ErrSaturated},
 		{"min above max", "    columns: [{name: a, type: string, prefix: {min: 5, max: 3}}]\n", []string{"column a", "prefix index a_prefix", "MaxGram 3"}, blindindex.ErrBadConfig},
 		{"m too small", "    columns: [{name: a, type: string, prefix: {m: 8}}]\n", []string{"column a", "M must be"}, blindindex.ErrBadConfig},
 		{"negative k", "    columns: [{name: a, type: string, prefix: {k: -1}}]\n", []string{"column a", "negative"}, nil},
 		{"max_grams on prefix", "    columns: [{name: a, type: string, prefix: {max_grams: 3}}]\n", []string{"column a", "max_grams"}, nil},
 		{"bad Bloom transforms", "    columns: [{name: a, type: string, prefix: {transforms: \"first\"}}]\n", []string{"column a", "prefix index a_prefix", "first"}, blindindex.ErrBadConfig},
-		{"side table too long", "    columns: [{name: a, type: string, substring: {name: " + strings.Repeat("s", 60) + "}}]\n", []string{"column a", "side table"}, nil},
+		{"side table too long", "    columns: [{name: a, type: string, substring: {reveals: equality, name: " + strings.Repeat("s", 60) + "}}]\n", []string{"column a", "side table"}, nil},
 
 		// Compound.
 		{"one part", "    columns: [{name: a, type: string}]\n    compound: [{name: c, parts: [{column: a}]}]\n", []string{"column c", "compound index c", "two parts"}, nil},
@@ -306,9 +309,9 @@ func TestParseSchemaDocument(t *testing.T) {
 		{"a list", "- 1\n", []string{"doc.yaml:1:"}},
 		{"table name", "version: 1\ntables: [{name: 2x, columns: [{name: a, type: string}]}]\n", []string{"doc.yaml", "table 2x", "not an identifier"}},
 		{"duplicate table", "version: 1\ntables: [{name: t, columns: [{name: a, type: string}]}, {name: T, columns: [{name: a, type: string}]}]\n", []string{"doc.yaml", "table T", "used twice"}},
-		{"side table clash", "version: 1\ntables: [{name: a, columns: [{name: b, type: string, substring: {name: c}}]}, {name: a__c, columns: [{name: x, type: string}]}]\n", []string{"doc.yaml", "table a", "column b", "its side table a__c clashes with table a__c"}},
-		{"side tables collide", "version: 1\ntables: [{name: a_, columns: [{name: x, type: string, substring: {name: _b}}]}, {name: a, columns: [{name: y, type: string, substring: {name: __b}}]}]\n", []string{"doc.yaml", "table a", "column y", "side table a____b clashes with the side table of index a_._b"}},
-		{"side tables of two tables", "version: 1\ntables: [{name: a, columns: [{name: x, type: string, substring: {name: b_c}}]}, {name: a_b, columns: [{name: y, type: string, substring: {name: c}}]}]\n", nil},
+		{"side table clash", "version: 1\ntables: [{name: a, columns: [{name: b, type: string, substring: {name: c, reveals: equality}}]}, {name: a__c, columns: [{name: x, type: string}]}]\n", []string{"doc.yaml", "table a", "column b", "its side table a__c clashes with table a__c"}},
+		{"side tables collide", "version: 1\ntables: [{name: a_, columns: [{name: x, type: string, substring: {name: _b, reveals: equality}}]}, {name: a, columns: [{name: y, type: string, substring: {name: __b, reveals: equality}}]}]\n", []string{"doc.yaml", "table a", "column y", "side table a____b clashes with the side table of index a_._b"}},
+		{"side tables of two tables", "version: 1\ntables: [{name: a, columns: [{name: x, type: string, substring: {name: b_c, reveals: equality}}]}, {name: a_b, columns: [{name: y, type: string, substring: {name: c, reveals: equality}}]}]\n", nil},
 		{"too large", "version: 1\n#" + strings.Repeat("x", maxSchemaFile), []string{"doc.yaml", "larger than"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -357,7 +360,8 @@ func FuzzParseSchema(f *testing.F) {
 		}
 		f.Add(data)
 	}
-	f.Add([]byte(yamlTable("    columns: [{name: a, type: string, equality: true, prefix: true, substring: true}]\n")))
+	f.Add([]byte(yamlTable("    columns: [{name: a, type: string, equality: true, prefix: true, substring: {reveals: equality}}]\n")))
+	f.Add([]byte(yamlTable("    rows: 1000000\n    columns: [{name: a, type: string, distinct: 3000, equality: [{bits: 9}, {name: b, force: true}], prefix: {max: 6, force: true}, substring: {reveals: equality}}, {name: d, type: date}]\n    compound: [{name: c, force: true, parts: [{column: a}, {column: d}]}]\n")))
 	f.Add([]byte("version: 1\ntables:\n  - &t {name: a}\n  - *t\n"))
 	f.Add([]byte("{version: 1, tables: [{name: a, columns: [{name: b, type: bool, equality: {force: true}}]}]}"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -305,8 +305,19 @@ func (b *tagBuilder) compound(field, tag string) error {
 		return b.p.errf(nil, "field %s: phi tag: %v", field, err)
 	}
 	for _, cl := range clauses {
+		if cl.name == "rows" && cl.valued && !cl.parens {
+			n, err := strconv.ParseInt(cl.value, 10, 64)
+			if err != nil {
+				return b.p.errf(nil, "field %s: phi tag: rows=%s is not an integer", field, cl.value)
+			}
+			if b.spec.Rows != 0 {
+				return b.p.errf(nil, "field %s: phi tag: rows given twice", field)
+			}
+			b.spec.Rows = specInt(n)
+			continue
+		}
 		if cl.name != "compound" || !cl.parens {
-			return b.p.errf(nil, "field %s: phi tag: a blank field takes only compound(...) clauses, not %q", field, cl.name)
+			return b.p.errf(nil, "field %s: phi tag: a blank field takes only compound(...) and rows=N clauses, not %q", field, cl.name)
 		}
 		var cs compoundSpec
 		for _, a := range cl.args {
@@ -318,13 +329,15 @@ func (b *tagBuilder) compound(field, tag string) error {
 				cs.Bits, err = a.intPtr()
 			case "partitions":
 				cs.Partitions, err = a.int()
+			case "force":
+				cs.Force, err = a.flag()
 			case "parts":
 				var v string
 				if v, err = a.text(); err == nil {
 					cs.Parts, err = parseParts(v)
 				}
 			default:
-				err = fmt.Errorf("compound: unknown setting %q (want name, bits, partitions, parts)", a.key)
+				err = fmt.Errorf("compound: unknown setting %q (want name, bits, partitions, force, parts)", a.key)
 			}
 			if err != nil {
 				return b.p.col(cs.Name).errf(nil, "field %s: phi tag: %v", field, err)
@@ -499,14 +512,14 @@ func applyClause(cs *columnSpec, cl clause, seen map[string]bool) error {
 		if cl.valued {
 			return fmt.Errorf("%s takes settings in parentheses, not =", cl.name)
 		}
-	case "prefix", "substring", "padding", "max_length", "scope":
+	case "prefix", "substring", "padding", "max_length", "scope", "distinct":
 		if seen[name] {
 			return fmt.Errorf("%s given twice", name)
 		}
 		seen[name] = true
 	}
 	switch name {
-	case "padding", "max_length", "scope":
+	case "padding", "max_length", "scope", "distinct":
 		if cl.parens || !cl.valued {
 			return fmt.Errorf("%s needs a value (%s=...)", name, name)
 		}
@@ -518,9 +531,12 @@ func applyClause(cs *columnSpec, cl clause, seen map[string]bool) error {
 		if err != nil {
 			return fmt.Errorf("%s=%s is not an integer", name, cl.value)
 		}
-		if name == "padding" {
+		switch name {
+		case "padding":
 			cs.Padding = specInt(n)
-		} else {
+		case "distinct":
+			cs.Distinct = specInt(n)
+		default:
 			cs.MaxLength = specInt(n)
 		}
 		return nil
@@ -570,8 +586,12 @@ func applyClause(cs *columnSpec, cl clause, seen map[string]bool) error {
 				bs.K, err = a.intPtr()
 			case "max_grams":
 				bs.MaxGrams, err = a.intPtr()
+			case "force":
+				bs.Force, err = a.flag()
+			case "reveals":
+				bs.Reveals, err = a.text()
 			default:
-				err = fmt.Errorf("%s: unknown setting %q (want name, transforms, min, max, m, k, max_grams)", name, a.key)
+				err = fmt.Errorf("%s: unknown setting %q (want name, transforms, min, max, m, k, max_grams, force, reveals)", name, a.key)
 			}
 			if err != nil {
 				return err
@@ -586,5 +606,5 @@ func applyClause(cs *columnSpec, cl clause, seen map[string]bool) error {
 	case "compound":
 		return fmt.Errorf("compound indexes go on a blank field: _ struct{} `phi:\"compound(...)\"`")
 	}
-	return fmt.Errorf("unknown clause %q (want eq, equality, prefix, substring, padding, max_length, scope)", cl.name)
+	return fmt.Errorf("unknown clause %q (want eq, equality, prefix, substring, padding, max_length, scope, distinct)", cl.name)
 }

@@ -20,8 +20,8 @@ type patientRow struct {
 	City      string      `db:"city"`
 	CreatedAt *time.Time  // created_at, nullable
 	SSN       *string     `db:"ssn" phi:"max_length=11; padding=16; scope=patients.ssn; eq(name=ssn_eq,transforms=digits,bits=24); eq(name=ssn_last4,transforms=digits|last:4,bits=8)"`
-	LastName  string      `phi:"eq(name=last_name_eq,transforms=nfkc|casefold|trim|nodiacritics,bits=16,partitions=4);prefix(name=last_name_prefix,transforms=nfkc|casefold|nodiacritics|letters,min=2,max=10,m=65536,k=2);substring(min=3,max=3,m=4096,k=2,max_grams=64)"`
-	DOB       cipher.Date `db:"dob" phi:"equality(transforms=,bits=16)"`
+	LastName  string      `phi:"eq(name=last_name_eq,transforms=nfkc|casefold|trim|nodiacritics,bits=16,partitions=4);prefix(name=last_name_prefix,transforms=nfkc|casefold|nodiacritics|letters,min=2,max=4,m=65536,k=2);substring(min=3,max=3,m=4096,k=2,max_grams=64,reveals=equality)"`
+	DOB       cipher.Date `db:"dob" phi:"equality(transforms=,bits=14)"`
 	Sex       string      `phi:"max_length=1"`
 	MRN       string      `phi:"eq"`
 	_         struct{}    `phi:"compound(name=name_dob,bits=24,parts=last_name:nfkc|casefold|trim|nodiacritics+dob)"`
@@ -34,12 +34,12 @@ type patientRow struct {
 type patientData struct {
 	PID        int64        `db:"pid,key,bind"`
 	PubPID     string       `db:"pubpid" phi:"max_length=32; eq(transforms=nfkc|casefold|alnum,bits=15)"`
-	FName      string       `db:"fname" phi:"max_length=64; padding=16; eq(transforms=nfkc|casefold|trim|nodiacritics,bits=9); prefix(transforms=nfkc|casefold|nodiacritics|letters,max=8)"`
-	LName      string       `db:"lname" phi:"max_length=64; padding=16; eq(transforms=nfkc|casefold|trim|nodiacritics,bits=11,partitions=4); prefix(transforms=nfkc|casefold|nodiacritics|letters,max=8); substring(transforms=nfkc|casefold|nodiacritics|letters,m=4096,max_grams=64)"`
+	FName      string       `db:"fname" phi:"max_length=64; padding=16; eq(transforms=nfkc|casefold|trim|nodiacritics,bits=9); prefix(transforms=nfkc|casefold|nodiacritics|letters,max=4)"`
+	LName      string       `db:"lname" phi:"max_length=64; padding=16; eq(transforms=nfkc|casefold|trim|nodiacritics,bits=11,partitions=4); prefix(transforms=nfkc|casefold|nodiacritics|letters,max=4); substring(transforms=nfkc|casefold|nodiacritics|letters,m=4096,max_grams=64,reveals=equality)"`
 	MName      *string      `db:"mname" phi:"max_length=64; padding=16"`
 	DOB        *cipher.Date `db:"DOB" phi:""`
 	SS         *string      `db:"ss" phi:"max_length=11; padding=16; eq(name=ss_eq,transforms=digits,bits=15)"`
-	Street     *string      `db:"street" phi:"max_length=128; padding=32; substring(m=8192,max_grams=128)"`
+	Street     *string      `db:"street" phi:"max_length=128; padding=32; substring(m=8192,max_grams=128,reveals=equality)"`
 	PostalCode *string      `db:"postal_code" phi:"max_length=10"`
 	City       *string      `db:"city"`
 	State      *string      `db:"state"`
@@ -185,8 +185,8 @@ func TestSchemaFromStruct(t *testing.T) {
 			{Name: "notes", Type: TypeBytes},
 			{Name: "score", Type: TypeFloat64, Nullable: true},
 			{Name: "count", Type: TypeInt64, Equality: []*EqualityIndex{{Name: "count_eq", Bits: 20}}},
-			{Name: "flag", Type: TypeBool, Equality: []*EqualityIndex{{Name: "flag_eq", Bits: 16, Force: true}}},
-			{Name: "seen", Type: TypeTimestamp, Equality: []*EqualityIndex{{Name: "seen_eq", Transforms: "date:yearmonth", Bits: 16}}},
+			{Name: "flag", Type: TypeBool, Equality: []*EqualityIndex{{Name: "flag_eq", Bits: 1, Force: true}}},
+			{Name: "seen", Type: TypeTimestamp, Equality: []*EqualityIndex{{Name: "seen_eq", Transforms: "date:yearmonth", Bits: 9}}},
 		},
 	}
 	compareTables(t, tb, want)

@@ -29,11 +29,11 @@ func patientSchema(eqBits int) *Schema {
 			{Name: "mrn", Type: TypeString, Equality: []*EqualityIndex{{Name: "mrn_eq", Transforms: "trim", Bits: eqBits}}},
 			{Name: "last_name", Type: TypeString, Padding: 16,
 				Equality: []*EqualityIndex{{Name: "last_name_eq", Transforms: "nfkc,casefold,trim,nodiacritics", Bits: eqBits}},
-				Bloom:    []*BloomIndex{{Name: "last_name_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,nodiacritics,letters", MinGram: 2, MaxGram: 8, M: 65536, K: 2}}},
+				Bloom:    []*BloomIndex{{Name: "last_name_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,nodiacritics,letters", MinGram: 2, MaxGram: 4, M: 65536, K: 2}}},
 			{Name: "first_name", Type: TypeString},
 			{Name: "dob", Type: TypeDate},
 			{Name: "notes", Type: TypeString, Nullable: true,
-				Bloom: []*BloomIndex{{Name: "notes_sub", Kind: blindindex.Substring, Transforms: "casefold", MinGram: 3, MaxGram: 3, MaxGrams: 256, M: 65536, K: 2}}},
+				Bloom: []*BloomIndex{{Name: "notes_sub", Kind: blindindex.Substring, Transforms: "casefold", MinGram: 3, MaxGram: 3, MaxGrams: 256, M: 65536, K: 2, RevealsEquality: true}}},
 		},
 		Compound: []*CompoundIndex{{Name: "name_dob", Bits: eqBits, Parts: []CompoundPart{
 			{Column: "last_name", Transforms: "nfkc,casefold,trim,nodiacritics"}, {Column: "dob"}}}},

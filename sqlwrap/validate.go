@@ -216,6 +216,9 @@ func validateTable(source string, t *Table) error {
 	if t.Name == "" {
 		p.table = "(unnamed)"
 	}
+	if t.Rows < 0 {
+		return p.errf(nil, "negative rows %d", t.Rows)
+	}
 	if err := checkIdentifier(t.Name); err != nil {
 		return p.errf(nil, "table name: %v", err)
 	}
@@ -354,6 +357,12 @@ func validateColumn(t *Table, c *Column, p place, ns *namespace) error {
 		if step := lowEntropyStep(chain); step != "" {
 			return p.errf(blindindex.ErrLowEntropy, "%s: transform %s leaves under 8 bits of entropy, so a standalone index labels every row; put the column in a compound index, or set force", what, step)
 		}
+		if err := checkEqualityPlan(t, c, ix, chain, p, what); err != nil {
+			return err
+		}
+	}
+	if c.Distinct < 0 {
+		return p.errf(nil, "negative distinct %d", c.Distinct)
 	}
 
 	var kinds [3]int
@@ -395,7 +404,7 @@ func validateColumn(t *Table, c *Column, p place, ns *namespace) error {
 			return p.errf(nil, "%s: side table name %s is longer than %d bytes", what, side, maxIdentifier)
 		}
 	}
-	return nil
+	return checkColumnLeakage(t, c, p)
 }
 
 // checkTransforms refuses text transforms on columns that are not
@@ -486,5 +495,5 @@ func validateCompound(t *Table, ci *CompoundIndex, p place, ns *namespace) error
 	if err != nil {
 		return p.col(ci.Name).errf(err, "%s", what)
 	}
-	return nil
+	return checkCompoundLeakage(t, ci, p.col(ci.Name), what)
 }

@@ -20,8 +20,8 @@ func validTable() *Table {
 			{Name: "last_name", Type: TypeString,
 				Equality: []*EqualityIndex{{Name: "last_name_eq", Transforms: "nfkc,casefold,trim", Bits: 12, Partitions: 4}},
 				Bloom: []*BloomIndex{
-					{Name: "last_name_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold", MinGram: 2, MaxGram: 6, M: 4096, K: 2},
-					{Name: "last_name_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold", MinGram: 3, MaxGram: 3, MaxGrams: 64, M: 4096, K: 2},
+					{Name: "last_name_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold", MinGram: 2, MaxGram: 4, M: 4096, K: 2},
+					{Name: "last_name_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold", MinGram: 3, MaxGram: 3, MaxGrams: 64, M: 4096, K: 2, RevealsEquality: true},
 				}},
 			{Name: "dob", Type: TypeDate},
 			{Name: "deceased", Type: TypeBool},

@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	_ "embed"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -22,7 +23,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/phicrypt/phicrypt/blindindex"
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/keyprovider/local"
 	"github.com/phicrypt/phicrypt/sqlwrap"
@@ -39,27 +39,12 @@ func main() {
 	}
 }
 
-// schema protects the identifiers of the patients table: each with an
+// schemaYAML protects the identifiers of the patients table: each with an
 // equality index, the last name also with a prefix index, and a compound
 // index over last name and date of birth.
-var schema = &sqlwrap.Schema{Source: "examples/quickstart", Tables: []*sqlwrap.Table{{
-	Name: "patients", Key: "id", RowBinding: "id",
-	Plain: []*sqlwrap.PlainColumn{{Name: "sex", Type: "text", Nullable: true}},
-	Columns: []*sqlwrap.Column{
-		{Name: "ssn", Type: sqlwrap.TypeString, MaxLength: 16,
-			Equality: []*sqlwrap.EqualityIndex{{Name: "ssn_eq", Transforms: "digits", Bits: 18}}},
-		{Name: "mrn", Type: sqlwrap.TypeString,
-			Equality: []*sqlwrap.EqualityIndex{{Name: "mrn_eq", Transforms: "trim,casefold", Bits: 18}}},
-		{Name: "last_name", Type: sqlwrap.TypeString, Padding: 16,
-			Equality: []*sqlwrap.EqualityIndex{{Name: "last_name_eq", Transforms: "nfkc,casefold,trim,nodiacritics", Bits: 12}},
-			Bloom: []*sqlwrap.BloomIndex{{Name: "last_name_prefix", Kind: blindindex.Prefix,
-				Transforms: "nfkc,casefold,nodiacritics,letters", MinGram: 2, MaxGram: 8, M: 65536, K: 2}}},
-		{Name: "first_name", Type: sqlwrap.TypeString, Padding: 16},
-		{Name: "dob", Type: sqlwrap.TypeDate},
-	},
-	Compound: []*sqlwrap.CompoundIndex{{Name: "name_dob", Bits: 15, Parts: []sqlwrap.CompoundPart{
-		{Column: "last_name", Transforms: "nfkc,casefold,trim,nodiacritics"}, {Column: "dob"}}}},
-}}}
+//
+//go:embed schema.yaml
+var schemaYAML []byte
 
 // patient is the program's view of a row.
 type patient struct {
@@ -105,6 +90,10 @@ func run(ctx context.Context, out io.Writer, dbPath string, patients []patient) 
 		return err
 	}
 	ring, err := cipher.NewKeyring(cipher.Config{KEK: kek, Store: store})
+	if err != nil {
+		return err
+	}
+	schema, err := sqlwrap.ParseSchema("examples/quickstart/schema.yaml", schemaYAML)
 	if err != nil {
 		return err
 	}
