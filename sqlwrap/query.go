@@ -170,6 +170,26 @@ func (b *builder) build(ctx context.Context, q Query) error {
 			return &Error{Op: "find", Table: rt.t.Name, Column: c.idx.Name, Err: err}
 		}
 		b.where = append(b.where, fmt.Sprintf("%s IN (%s)", d.q(c.idx.Name), b.tokens(toks)))
+		// A part's own equality index under the same transforms narrows
+		// the candidates further without changing what matches: the
+		// planner sizes a compound beside such indexes with few bits.
+		for i, cr := range c.cols {
+			for _, e := range cr.eq {
+				if e.ch.Spec() != c.chs[i].Spec() {
+					continue
+				}
+				ckeys, err := cr.keys.Get(ctx)
+				if err != nil {
+					return err
+				}
+				etoks, err := e.e.QueryTokens(ckeys, strs[i])
+				if err != nil {
+					return &Error{Op: "find", Table: rt.t.Name, Column: cr.c.Name, Err: err}
+				}
+				b.where = append(b.where, fmt.Sprintf("%s IN (%s)", d.q(e.idx.Name), b.tokens(etoks)))
+				break
+			}
+		}
 		for i, cr := range c.cols {
 			used[idx[i]] = true
 			want, ok := normText(c.chs[i], vals[i])
