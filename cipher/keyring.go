@@ -190,7 +190,7 @@ func (r *Keyring) load(ctx context.Context, scope string, p Purpose, create bool
 func (r *Keyring) fetch(ctx context.Context, scope string, p Purpose, create bool) (*loaded, error) {
 	for attempt := 0; ; attempt++ {
 		epoch := r.epoch.Load()
-		rec, err := r.store.Get(ctx, scope, p)
+		rec, err := r.get(ctx, scope, p)
 		if errors.Is(err, ErrKeysetNotFound) && create {
 			l, err := r.create(ctx, scope, p)
 			if errors.Is(err, ErrConflict) && attempt < 3 {
@@ -207,6 +207,24 @@ func (r *Keyring) fetch(ctx context.Context, scope string, p Purpose, create boo
 		}
 		return r.prepare(rec, h, epoch)
 	}
+}
+
+// get reads the record of scope and purpose from the store and checks that
+// the store returned the record asked for: a keyset of another scope or
+// purpose must not seal this scope's values.
+func (r *Keyring) get(ctx context.Context, scope string, p Purpose) (*Record, error) {
+	rec, err := r.store.Get(ctx, scope, p)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil || rec.Scope != scope || rec.Purpose != p {
+		got := "no record"
+		if rec != nil {
+			got = fmt.Sprintf("scope %q, purpose %s", rec.Scope, rec.Purpose)
+		}
+		return nil, fmt.Errorf("%w: asked the store for scope %q, purpose %s, got %s", ErrBadRecord, scope, p, got)
+	}
+	return rec, nil
 }
 
 func template(p Purpose) (*tinkpb.KeyTemplate, error) {
@@ -357,7 +375,7 @@ func (r *Keyring) RotateKey(ctx context.Context, scope string, p Purpose) (uint3
 	if err != nil {
 		return fail(err)
 	}
-	rec, err := r.store.Get(ctx, scope, p)
+	rec, err := r.get(ctx, scope, p)
 	if err != nil {
 		return fail(err)
 	}
