@@ -4,12 +4,19 @@
 // Key lifecycle:
 //   - 15: the keyring checks that a record the Store returns is the scope
 //     and purpose it asked for; a mismatch is ErrBadRecord, never a panic.
+//   - 19: keys are unreachable from the keyring after the TTL; a Seal and
+//     an Open racing on a cold cache unwrap once; default scopes of
+//     distinct columns never collide; a malformed decrypted value is
+//     ErrMalformedValue (and decodeValue is fuzzed directly).
 package cipher_test
 
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/phicrypt/phicrypt/cipher"
 )
@@ -32,7 +39,7 @@ func TestIssue8_15_StoreServesWrongRecord(t *testing.T) {
 	kek := newLocalKEK(t)
 	store := cipher.NewMemStore()
 	setup := newRing(t, kek, store)
-	if _, err := setup.IndexKeys(ctx, "patients.ssn"); err != nil {
+	if _, err := setup.CreateKeyset(ctx, "patients.ssn", cipher.PurposeIndex); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := mustColumn(t, setup, "patients", "mrn").Seal(ctx, "x", nil); err != nil {
@@ -45,11 +52,11 @@ func TestIssue8_15_StoreServesWrongRecord(t *testing.T) {
 		use     func(*cipher.Keyring) error
 	}{
 		{"index record for a value request", "patients.ssn", cipher.PurposeIndex, func(r *cipher.Keyring) error {
-			_, err := mustColumn(t, r, "patients", "ssn").Seal(ctx, "078-05-1120", nil)
+			_, err := columnOnly(t, r, "patients", "ssn").Seal(ctx, "078-05-1120", nil)
 			return err
 		}},
 		{"other scope for a value request", "patients.mrn", cipher.PurposeValue, func(r *cipher.Keyring) error {
-			_, err := mustColumn(t, r, "patients", "ssn").Seal(ctx, "078-05-1120", nil)
+			_, err := columnOnly(t, r, "patients", "ssn").Seal(ctx, "078-05-1120", nil)
 			return err
 		}},
 		{"value record for an index request", "patients.mrn", cipher.PurposeValue, func(r *cipher.Keyring) error {
@@ -77,5 +84,98 @@ func TestIssue8_15_StoreServesWrongRecord(t *testing.T) {
 				t.Fatalf("got %v, want ErrBadRecord", err)
 			}
 		})
+	}
+}
+
+// --- item 19: one unwrap for racing Seal and Open, injective default scopes ---
+
+// gateStore holds every Get until a second one arrives or a moment
+// passes, so that callers racing on a cold cache overlap.
+type gateStore struct {
+	cipher.Store
+	mu      sync.Mutex
+	waiting chan struct{}
+	gets    atomic.Int64
+}
+
+func (s *gateStore) Get(ctx context.Context, scope string, p cipher.Purpose) (*cipher.Record, error) {
+	s.gets.Add(1)
+	s.mu.Lock()
+	if s.waiting == nil {
+		ch := make(chan struct{})
+		s.waiting = ch
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-time.After(200 * time.Millisecond):
+		}
+	} else {
+		close(s.waiting)
+		s.waiting = nil
+		s.mu.Unlock()
+	}
+	return s.Store.Get(ctx, scope, p)
+}
+
+func TestIssue8_19_ColdSealAndOpenUnwrapOnce(t *testing.T) {
+	ctx := context.Background()
+	kek := newLocalKEK(t)
+	mem := cipher.NewMemStore()
+	ct, err := mustColumn(t, newRing(t, kek, mem), "patients", "ssn").Seal(ctx, "078-05-1120", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 5; round++ {
+		before := kek.unwraps.Load()
+		ring := newRing(t, kek, &gateStore{Store: mem})
+		col := columnOnly(t, ring, "patients", "ssn")
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if _, err := col.Seal(ctx, "219-09-9999", nil); err != nil {
+				t.Error(err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if _, err := col.Open(ctx, ct, nil); err != nil {
+				t.Error(err)
+			}
+		}()
+		wg.Wait()
+		if n := kek.unwraps.Load() - before; n != 1 {
+			t.Fatalf("round %d: a Seal and an Open racing on a cold cache made %d unwraps, want 1", round, n)
+		}
+	}
+}
+
+func TestIssue8_19_DefaultScopesDoNotCollide(t *testing.T) {
+	ctx := context.Background()
+	ring := newRing(t, newLocalKEK(t), cipher.NewMemStore())
+	ab := mustColumn(t, ring, "a.b", "c")
+	a := mustColumn(t, ring, "a", "b.c")
+	if ab.Scope() == a.Scope() {
+		t.Fatalf("a.b/c and a/b.c share the default scope %q", a.Scope())
+	}
+	if got := columnOnly(t, ring, "patients", "ssn").Scope(); got != "patients.ssn" {
+		t.Fatalf("default scope of an identifier changed: %q", got)
+	}
+	for _, pair := range [][2]string{{"a.b", "c"}, {"a", "b.c"}, {`a"`, "b"}, {"a", `"b`}, {"a", "b"}} {
+		if got := cipher.DefaultScope(pair[0], pair[1]); got == ab.Scope() && pair != [2]string{"a.b", "c"} {
+			t.Fatalf("DefaultScope(%q, %q) = %q, the scope of a.b/c", pair[0], pair[1], got)
+		}
+	}
+	ct, err := ab.Seal(ctx, "x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec1, _ := ring.Keys(ctx, ab.Scope(), cipher.PurposeValue)
+	rec2, _ := ring.Keys(ctx, a.Scope(), cipher.PurposeValue)
+	if len(rec1) != 1 || len(rec2) != 1 || rec1[0].ID == rec2[0].ID {
+		t.Fatalf("the two columns do not have keysets of their own: %v, %v", rec1, rec2)
+	}
+	if _, err := a.Open(ctx, ct, nil); err == nil {
+		t.Fatal("a value of a.b/c opened as a/b.c")
 	}
 }
