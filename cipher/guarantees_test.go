@@ -4,6 +4,9 @@
 // Key lifecycle:
 //   - 15: the keyring checks that a record the Store returns is the scope
 //     and purpose it asked for; a mismatch is ErrBadRecord, never a panic.
+//   - 13: a keyset record's generation is bound into its wrapping, and a
+//     keyring refuses a record older than one it has seen
+//     (ErrKeysetRollback), including a version-1 record after a version-2.
 //   - 19: keys are unreachable from the keyring after the TTL; a Seal and
 //     an Open racing on a cold cache unwrap once; default scopes of
 //     distinct columns never collide; a malformed decrypted value is
@@ -11,6 +14,7 @@
 package cipher_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"sync"
@@ -19,6 +23,9 @@ import (
 	"time"
 
 	"github.com/phicrypt/phicrypt/cipher"
+	"github.com/phicrypt/phicrypt/keyprovider"
+	"github.com/tink-crypto/tink-go/v2/aead"
+	"github.com/tink-crypto/tink-go/v2/keyset"
 )
 
 // --- item 15: the keyring does not trust the Store ---
@@ -177,5 +184,94 @@ func TestIssue8_19_DefaultScopesDoNotCollide(t *testing.T) {
 	}
 	if _, err := a.Open(ctx, ct, nil); err == nil {
 		t.Fatal("a value of a.b/c opened as a/b.c")
+	}
+}
+
+// --- item 13: keyset rollback ---
+
+// aeadOf adapts a KEK to tink.AEAD, to write records by hand.
+type aeadOf struct{ kek keyprovider.KEK }
+
+func (a aeadOf) Encrypt(pt, ad []byte) ([]byte, error) {
+	return a.kek.Wrap(context.Background(), pt, ad)
+}
+func (a aeadOf) Decrypt(ct, ad []byte) ([]byte, error) {
+	return a.kek.Unwrap(context.Background(), ct, ad)
+}
+
+func TestIssue8_13_KeysetRollbackRefused(t *testing.T) {
+	ctx := context.Background()
+	kek := newLocalKEK(t)
+	store := cipher.NewMemStore()
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	ring, err := cipher.NewKeyring(cipher.Config{KEK: kek, Store: store, Now: clock.now, CheckInterval: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := mustColumn(t, ring, "patients", "ssn")
+	if _, err := col.Seal(ctx, "078-05-1120", nil); err != nil {
+		t.Fatal(err)
+	}
+	old, err := store.Get(ctx, "patients.ssn", cipher.PurposeValue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ring.RotateKey(ctx, "patients.ssn", cipher.PurposeValue); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := col.Seal(ctx, "078-05-1120", nil); err != nil {
+		t.Fatal(err)
+	}
+	rotated, _ := store.Get(ctx, "patients.ssn", cipher.PurposeValue)
+
+	// Someone who can write the keyset table restores the pre-rotation
+	// record, as it was or with its generation raised.
+	restore := func(rec *cipher.Record) {
+		t.Helper()
+		cur, _ := store.Get(ctx, "patients.ssn", cipher.PurposeValue)
+		if err := store.Put(ctx, rec, cur.Generation); err != nil {
+			t.Fatal(err)
+		}
+		clock.advance(6 * time.Second) // past the check interval
+	}
+	restore(old)
+	if _, err := col.Seal(ctx, "078-05-1120", nil); !errors.Is(err, cipher.ErrKeysetRollback) {
+		t.Fatalf("seal after the record was rolled back: %v, want ErrKeysetRollback", err)
+	}
+	if _, err := ring.RotateKey(ctx, "patients.ssn", cipher.PurposeValue); !errors.Is(err, cipher.ErrKeysetRollback) {
+		t.Fatalf("rotate after the record was rolled back: %v, want ErrKeysetRollback", err)
+	}
+	forged := *old
+	forged.Generation, forged.Bound = 7, 7
+	restore(&forged)
+	if _, err := col.Seal(ctx, "078-05-1120", nil); err == nil || errors.Is(err, cipher.ErrKeysetRollback) {
+		t.Fatalf("seal with the old record's generation raised: %v, want an unwrap failure", err)
+	}
+
+	// A version-1 record (no generation bound) after a version-2 one.
+	h, err := keyset.NewHandle(aead.AES256GCMKeyTemplate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := h.WriteWithAssociatedData(keyset.NewBinaryWriter(&buf), aeadOf{kek}, cipher.KeysetAD("patients.ssn", cipher.PurposeValue)); err != nil {
+		t.Fatal(err)
+	}
+	restore(&cipher.Record{Scope: "patients.ssn", Purpose: cipher.PurposeValue, KEK: kek.URI(), Generation: 9, EncryptedKeyset: buf.Bytes()})
+	if _, err := col.Seal(ctx, "078-05-1120", nil); !errors.Is(err, cipher.ErrKeysetRollback) {
+		t.Fatalf("seal after a version-1 record replaced a version-2 one: %v, want ErrKeysetRollback", err)
+	}
+
+	// The restored record back in place: the keyring works again.
+	restore(rotated)
+	if _, err := col.Seal(ctx, "078-05-1120", nil); err != nil {
+		t.Fatalf("after the rotated record came back: %v", err)
+	}
+
+	// The documented window: a keyring that never saw the newer record
+	// accepts the old one.
+	restore(old)
+	if _, err := mustColumn(t, newRing(t, kek, store), "patients", "ssn").Seal(ctx, "x", nil); err != nil {
+		t.Fatalf("a new keyring refused the only record it has seen: %v", err)
 	}
 }
