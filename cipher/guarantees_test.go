@@ -7,6 +7,9 @@
 //   - 13: a keyset record's generation is bound into its wrapping, and a
 //     keyring refuses a record older than one it has seen
 //     (ErrKeysetRollback), including a version-1 record after a version-2.
+//   - 16: when Rewrap succeeds no keyset in the store is wrapped by another
+//     KEK, even one created during the rewrap; VerifyKEK lists any
+//     keyset under another KEK.
 //   - 19: keys are unreachable from the keyring after the TTL; a Seal and
 //     an Open racing on a cold cache unwrap once; default scopes of
 //     distinct columns never collide; a malformed decrypted value is
@@ -273,5 +276,66 @@ func TestIssue8_13_KeysetRollbackRefused(t *testing.T) {
 	restore(old)
 	if _, err := mustColumn(t, newRing(t, kek, store), "patients", "ssn").Seal(ctx, "x", nil); err != nil {
 		t.Fatalf("a new keyring refused the only record it has seen: %v", err)
+	}
+}
+
+// --- item 16: Rewrap converges; VerifyKEK ---
+
+// racingStore lets another process create a keyset under the old KEK
+// while the first listing is in flight: the listing does not show it.
+type racingStore struct {
+	cipher.Store
+	lists  int
+	during func()
+}
+
+func (s *racingStore) List(ctx context.Context) ([]*cipher.Record, error) {
+	recs, err := s.Store.List(ctx)
+	s.lists++
+	if s.lists == 1 && s.during != nil {
+		s.during()
+	}
+	return recs, err
+}
+
+func TestIssue8_16_RewrapConverges(t *testing.T) {
+	ctx := context.Background()
+	oldKEK, newKEK := newLocalKEK(t), newLocalKEK(t)
+	mem := cipher.NewMemStore()
+	other := newRing(t, oldKEK, mem) // a process not yet given the new KEK
+	for _, name := range []string{"ssn", "mrn"} {
+		mustColumn(t, other, "patients", name)
+	}
+	store := &racingStore{Store: mem, during: func() {
+		if _, err := other.CreateKeyset(ctx, "patients.late", cipher.PurposeValue); err != nil {
+			t.Error(err)
+		}
+	}}
+	ring := newRing(t, oldKEK, store)
+	n, err := ring.Rewrap(ctx, newKEK)
+	if err != nil || n != 3 {
+		t.Fatalf("rewrap: %d, %v; want 3 records moved", n, err)
+	}
+	recs, _ := mem.List(ctx)
+	for _, r := range recs {
+		if r.KEK != newKEK.URI() {
+			t.Fatalf("after a successful Rewrap, %s is still wrapped by %s", r.Scope, r.KEK)
+		}
+	}
+	if left, err := ring.VerifyKEK(ctx); err != nil || len(left) != 0 {
+		t.Fatalf("VerifyKEK after Rewrap: %v, %v", left, err)
+	}
+	// The late keyset opens with the new KEK alone.
+	late := mustColumn(t, newRing(t, newKEK, mem), "patients", "late")
+	if _, err := late.Seal(ctx, "x", nil); err != nil {
+		t.Fatal(err)
+	}
+	// A process still on the old KEK creates another: VerifyKEK names it.
+	if _, err := other.CreateKeyset(ctx, "patients.later", cipher.PurposeIndex); err != nil {
+		t.Fatal(err)
+	}
+	left, err := ring.VerifyKEK(ctx)
+	if err != nil || len(left) != 1 || left[0].Scope != "patients.later" || left[0].KEK != oldKEK.URI() {
+		t.Fatalf("VerifyKEK: %v, %v; want patients.later under the old KEK", left, err)
 	}
 }
