@@ -7,6 +7,9 @@
 //   - 13: a keyset record's generation is bound into its wrapping, and a
 //     keyring refuses a record older than one it has seen
 //     (ErrKeysetRollback), including a version-1 record after a version-2.
+//   - 14: a ciphertext naming an unknown key id refreshes only its own
+//     keyset, rate-limited per keyset and globally, unwraps only if the
+//     record changed, and is remembered as unknown.
 //   - 16: when Rewrap succeeds no keyset in the store is wrapped by another
 //     KEK, even one created during the rewrap; VerifyKEK lists any
 //     keyset under another KEK.
@@ -20,6 +23,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -338,4 +342,71 @@ func TestIssue8_16_RewrapConverges(t *testing.T) {
 	if err != nil || len(left) != 1 || left[0].Scope != "patients.later" || left[0].KEK != oldKEK.URI() {
 		t.Fatalf("VerifyKEK: %v, %v; want patients.later under the old KEK", left, err)
 	}
+}
+
+// --- item 14: unknown key ids do not amplify into unwraps ---
+
+type countingStore struct {
+	cipher.Store
+	gets atomic.Int64
+}
+
+func (s *countingStore) Get(ctx context.Context, scope string, p cipher.Purpose) (*cipher.Record, error) {
+	s.gets.Add(1)
+	return s.Store.Get(ctx, scope, p)
+}
+
+func TestIssue8_14_ForgedKeyIDsDoNotAmplify(t *testing.T) {
+	ctx := context.Background()
+	kek := newLocalKEK(t)
+	mem := cipher.NewMemStore()
+	writer := newRing(t, kek, mem)
+	const columns = 20
+	var forged [][]byte
+	for i := range columns {
+		ct, err := mustColumn(t, writer, "patients", fmt.Sprintf("c%02d", i)).Seal(ctx, "x", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		forged = append(forged, ct)
+	}
+	store := &countingStore{Store: mem}
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	ring, err := cipher.NewKeyring(cipher.Config{KEK: kek, Store: store, Now: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := make([]*cipher.Column, columns)
+	for i := range cols {
+		cols[i] = columnOnly(t, ring, "patients", fmt.Sprintf("c%02d", i))
+	}
+	before := kek.unwraps.Load()
+	const (
+		span = 10 * time.Minute
+		step = 250 * time.Millisecond
+	)
+	id := uint32(0x5eed0000)
+	for elapsed := time.Duration(0); elapsed < span; elapsed += step {
+		for i, c := range cols {
+			ct := bytes.Clone(forged[i])
+			id++
+			ct[6], ct[7], ct[8], ct[9] = byte(id>>24), byte(id>>16), byte(id>>8), byte(id)
+			if _, err := c.Open(ctx, ct, nil); !errors.Is(err, cipher.ErrUnknownKey) {
+				t.Fatalf("forged key id: %v, want ErrUnknownKey", err)
+			}
+		}
+		clock.advance(step)
+	}
+	// One unwrap per keyset per TTL (DefaultTTL), however many forged ids.
+	ttls := int64(span/cipher.DefaultTTL) + 1
+	if u := kek.unwraps.Load() - before; u > columns*ttls {
+		t.Fatalf("%d forged key ids in %d columns over %v made %d unwraps, want at most %d (one per keyset per TTL)",
+			int64(span/step)*columns, columns, span, u, columns*ttls)
+	}
+	// Store reads are bounded too: one per keyset per refresh interval
+	// (unknownKeyRefresh, 1 s) and per check interval.
+	if g, limit := store.gets.Load(), int64(columns)*(int64(span/time.Second)+int64(span/cipher.DefaultCheckInterval)+ttls); g > limit {
+		t.Fatalf("%d store reads, want at most %d", g, limit)
+	}
+	t.Logf("%d forged opens: %d unwraps, %d store reads", int64(span/step)*columns, kek.unwraps.Load()-before, store.gets.Load())
 }
