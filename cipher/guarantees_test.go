@@ -4,6 +4,10 @@
 // Key lifecycle:
 //   - 15: the keyring checks that a record the Store returns is the scope
 //     and purpose it asked for; a mismatch is ErrBadRecord, never a panic.
+//   - 12: a keyring sees an index-key rotation, retirement or destruction
+//     by another process within its check interval; RetireKey takes a key
+//     out of queries (or of opening, for values), DestroyKey removes a
+//     retired key.
 //   - 13: a keyset record's generation is bound into its wrapping, and a
 //     keyring refuses a record older than one it has seen
 //     (ErrKeysetRollback), including a version-1 record after a version-2.
@@ -409,4 +413,131 @@ func TestIssue8_14_ForgedKeyIDsDoNotAmplify(t *testing.T) {
 		t.Fatalf("%d store reads, want at most %d", g, limit)
 	}
 	t.Logf("%d forged opens: %d unwraps, %d store reads", int64(span/step)*columns, kek.unwraps.Load()-before, store.gets.Load())
+}
+
+// --- item 12: index-key rotation across processes and its lifecycle ---
+
+func TestIssue8_12_RotationSeenAcrossProcesses(t *testing.T) {
+	ctx := context.Background()
+	kek := newLocalKEK(t)
+	store := cipher.NewMemStore()
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	const check = 3 * time.Second
+	cfg := cipher.Config{KEK: kek, Store: store, Now: clock.now, CheckInterval: check}
+	a, _ := cipher.NewKeyring(cfg)
+	b, _ := cipher.NewKeyring(cfg)
+	const scope = "patients.last_name"
+	if _, err := a.CreateKeyset(ctx, scope, cipher.PurposeIndex); err != nil {
+		t.Fatal(err)
+	}
+	bKeys := b.IndexKeysCache(scope)
+	ids := func(c *cipher.IndexKeysCache) []uint32 {
+		t.Helper()
+		k, err := c.Get(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k.KeyIDs()
+	}
+	first := ids(bKeys)
+	if len(first) != 1 {
+		t.Fatalf("new keyset has keys %v", first)
+	}
+
+	// A rotates; B sees the new primary within the check interval (well
+	// before the TTL), with one unwrap.
+	newID, err := a.RotateKey(ctx, scope, cipher.PurposeIndex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unwraps := kek.unwraps.Load()
+	clock.advance(check)
+	got := ids(bKeys)
+	if len(got) != 2 || got[0] != newID || got[1] != first[0] {
+		t.Fatalf("B's index keys %v one check interval after A's rotation, want [%d %d]", got, newID, first[0])
+	}
+	if u := kek.unwraps.Load() - unwraps; u != 1 {
+		t.Fatalf("B made %d unwraps to see the rotation, want 1", u)
+	}
+	// Unchanged records cost a store read, not an unwrap.
+	for range 10 {
+		clock.advance(check)
+		ids(bKeys)
+	}
+	if u := kek.unwraps.Load() - unwraps; u != 1 {
+		t.Fatalf("%d unwraps with the record unchanged, want still 1", u)
+	}
+	ak, _ := a.IndexKeys(ctx, scope)
+	bk, _ := bKeys.Get(ctx)
+	ta, _ := ak.Sum(newID, nil, []byte("garcia"))
+	tb, _ := bk.Sum(newID, nil, []byte("garcia"))
+	if !bytes.Equal(ta, tb) {
+		t.Fatal("A and B compute different tokens under the new key")
+	}
+
+	// Lifecycle: after the backfill, the old key is retired from queries,
+	// then destroyed. The primary cannot be retired; a key in use cannot
+	// be destroyed.
+	if err := a.RetireKey(ctx, scope, cipher.PurposeIndex, newID); err == nil {
+		t.Fatal("retired the primary key")
+	}
+	if err := a.DestroyKey(ctx, scope, cipher.PurposeIndex, first[0]); err == nil {
+		t.Fatal("destroyed a key still queried")
+	}
+	if err := a.RetireKey(ctx, scope, cipher.PurposeIndex, first[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := a.IndexKeys(ctx, scope); len(got.KeyIDs()) != 1 || got.KeyIDs()[0] != newID {
+		t.Fatalf("A still queries %v after retiring %d", got.KeyIDs(), first[0])
+	}
+	clock.advance(check)
+	if got := ids(bKeys); len(got) != 1 || got[0] != newID {
+		t.Fatalf("B still queries %v one check interval after the retirement", got)
+	}
+	infos, err := a.Keys(ctx, scope, cipher.PurposeIndex)
+	if err != nil || len(infos) != 2 {
+		t.Fatalf("keys: %v, %v", infos, err)
+	}
+	for _, k := range infos {
+		want := map[uint32]cipher.KeyStatus{newID: cipher.KeyPrimary, first[0]: cipher.KeyRetired}[k.ID]
+		if k.Status != want {
+			t.Fatalf("key %d is %s, want %s", k.ID, k.Status, want)
+		}
+	}
+	if err := a.DestroyKey(ctx, scope, cipher.PurposeIndex, first[0]); err != nil {
+		t.Fatal(err)
+	}
+	if infos, _ := a.Keys(ctx, scope, cipher.PurposeIndex); len(infos) != 1 || infos[0].ID != newID {
+		t.Fatalf("keys after destroying %d: %v", first[0], infos)
+	}
+	clock.advance(check)
+	if bk, _ := bKeys.Get(ctx); bk == nil {
+		t.Fatal("no keys")
+	} else if _, err := bk.Sum(first[0], nil, []byte("garcia")); !errors.Is(err, cipher.ErrUnknownKey) {
+		t.Fatalf("B still computes tokens under the destroyed key: %v", err)
+	}
+}
+
+func TestIssue8_12_RetiredValueKeyNoLongerOpens(t *testing.T) {
+	ctx := context.Background()
+	ring := newRing(t, newLocalKEK(t), cipher.NewMemStore())
+	col := mustColumn(t, ring, "patients", "ssn")
+	old, _ := col.Seal(ctx, "078-05-1120", nil)
+	oldID := uint32(old[6])<<24 | uint32(old[7])<<16 | uint32(old[8])<<8 | uint32(old[9])
+	if _, err := ring.RotateKey(ctx, "patients.ssn", cipher.PurposeValue); err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := col.Seal(ctx, "078-05-1120", nil)
+	if err := ring.RetireKey(ctx, "patients.ssn", cipher.PurposeValue, oldID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := col.Open(ctx, old, nil); !errors.Is(err, cipher.ErrUnknownKey) {
+		t.Fatalf("value under a retired key: %v, want ErrUnknownKey", err)
+	}
+	if v, err := col.Open(ctx, fresh, nil); err != nil || v != "078-05-1120" {
+		t.Fatalf("value under the primary key: %v, %v", v, err)
+	}
+	if err := ring.RetireKey(ctx, "patients.none", cipher.PurposeValue, oldID); !errors.Is(err, cipher.ErrKeysetMissing) {
+		t.Fatalf("retire in a missing keyset: %v", err)
+	}
 }
