@@ -101,6 +101,9 @@ func (c *Column) adFor(row []byte) ([]byte, uint32) {
 // row-binding value row (an empty non-nil row is a binding too). v must be a
 // string, []byte, int64, float64, bool, Date or time.Time.
 func (c *Column) Seal(ctx context.Context, v any, row []byte) ([]byte, error) {
+	if c.ring == nil {
+		return nil, c.fail("seal", errNoKeyring)
+	}
 	n, err := encodedLen(v)
 	if err != nil {
 		return nil, c.fail("seal", err)
@@ -137,6 +140,9 @@ func (c *Column) Seal(ctx context.Context, v any, row []byte) ([]byte, error) {
 // Open decrypts a ciphertext of this column (and row, as given to Seal)
 // and returns the value with the Go type it was sealed with.
 func (c *Column) Open(ctx context.Context, ct []byte, row []byte) (any, error) {
+	if c.ring == nil {
+		return nil, c.fail("open", errNoKeyring)
+	}
 	if len(ct) >= 1 && ct[0] != FormatVersion {
 		return nil, c.fail("open", fmt.Errorf("%w: %#x", ErrUnsupportedVersion, ct[0]))
 	}

@@ -541,3 +541,47 @@ func TestIssue8_12_RetiredValueKeyNoLongerOpens(t *testing.T) {
 		t.Fatalf("retire in a missing keyset: %v", err)
 	}
 }
+
+// --- item 15 (continued): no panic on zero values ---
+
+func TestIssue8_15_ZeroValuesDoNotPanic(t *testing.T) {
+	ctx := context.Background()
+	var ring cipher.Keyring
+	zeroCol, _ := ring.Column("patients", "ssn")
+	calls := map[string]func() error{
+		"CreateKeyset": func() error { _, err := ring.CreateKeyset(ctx, "s", cipher.PurposeValue); return err },
+		"HasKeyset":    func() error { _, err := ring.HasKeyset(ctx, "s", cipher.PurposeValue); return err },
+		"RotateKey":    func() error { _, err := ring.RotateKey(ctx, "s", cipher.PurposeValue); return err },
+		"RetireKey":    func() error { return ring.RetireKey(ctx, "s", cipher.PurposeIndex, 1) },
+		"DestroyKey":   func() error { return ring.DestroyKey(ctx, "s", cipher.PurposeIndex, 1) },
+		"Keys":         func() error { _, err := ring.Keys(ctx, "s", cipher.PurposeIndex); return err },
+		"Rewrap":       func() error { _, err := ring.Rewrap(ctx, newLocalKEK(t)); return err },
+		"VerifyKEK":    func() error { _, err := ring.VerifyKEK(ctx); return err },
+		"IndexKeys":    func() error { _, err := ring.IndexKeys(ctx, "s"); return err },
+		"IndexKeysCache.Get": func() error {
+			_, err := ring.IndexKeysCache("s").Get(ctx)
+			return err
+		},
+		"zero IndexKeysCache.Get": func() error { _, err := (&cipher.IndexKeysCache{}).Get(ctx); return err },
+		"Column.Seal":             func() error { _, err := zeroCol.Seal(ctx, "x", []byte("1")); return err },
+		"zero Column.Seal":        func() error { _, err := (&cipher.Column{}).Seal(ctx, "x", []byte("1")); return err },
+		"zero Column.Open":        func() error { _, err := (&cipher.Column{}).Open(ctx, make([]byte, 64), []byte("1")); return err },
+		"zero IndexKeys.Sum":      func() error { _, err := (&cipher.IndexKeys{}).Sum(1, nil, nil); return err },
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Fatalf("panic: %v", p)
+				}
+			}()
+			if err := call(); err == nil {
+				t.Fatal("no error from a zero value")
+			}
+		})
+	}
+	ring.Invalidate()
+	if ring.KEK() != nil {
+		t.Fatal("zero keyring has a KEK")
+	}
+}

@@ -139,6 +139,16 @@ func NewKeyring(cfg Config) (*Keyring, error) {
 	return r, nil
 }
 
+// errNoKeyring: a zero Keyring, Column or IndexKeysCache was used.
+var errNoKeyring = errors.New("phicrypt: keyring not initialised (use NewKeyring and Keyring.Column)")
+
+func (r *Keyring) usable() error {
+	if r == nil || r.store == nil || r.kek == nil || r.keks == nil || r.cache == nil || r.highest == nil || r.now == nil {
+		return errNoKeyring
+	}
+	return nil
+}
+
 // KEK returns the key-encryption key new keysets are wrapped with.
 func (r *Keyring) KEK() keyprovider.KEK {
 	r.mu.Lock()
@@ -197,6 +207,9 @@ type keyCache struct {
 }
 
 func (c *keyCache) get(ctx context.Context) (*keyMaterial, error) {
+	if c.ring == nil {
+		return nil, errNoKeyring
+	}
 	if m := c.ring.current(c.cur.Load()); m != nil {
 		return m, nil
 	}
@@ -350,6 +363,9 @@ func (r *Keyring) checkRollback(rec *Record) error {
 // the store returned the record asked for: a keyset of another scope or
 // purpose must not seal this scope's values.
 func (r *Keyring) get(ctx context.Context, scope string, p Purpose) (*Record, error) {
+	if err := r.usable(); err != nil {
+		return nil, err
+	}
 	rec, err := r.store.Get(ctx, scope, p)
 	if err != nil {
 		return nil, err

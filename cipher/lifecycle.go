@@ -257,6 +257,12 @@ const maxRewrapRounds = 16
 // rotating keysets under the old one (VerifyKEK finds those). It returns
 // how many records were rewritten.
 func (r *Keyring) Rewrap(ctx context.Context, newKEK keyprovider.KEK) (int, error) {
+	if err := r.usable(); err != nil {
+		return 0, &Error{Op: "rewrap", Err: err}
+	}
+	if newKEK == nil {
+		return 0, &Error{Op: "rewrap", Err: errors.New("no new KEK")}
+	}
 	r.mu.Lock()
 	r.keks[newKEK.URI()] = newKEK
 	r.kek = newKEK
@@ -306,6 +312,9 @@ func (r *Keyring) Rewrap(ctx context.Context, newKEK keyprovider.KEK) (int, erro
 // not been given the new one when Rewrap ran. Retire an old KEK only when
 // it returns none.
 func (r *Keyring) VerifyKEK(ctx context.Context) ([]*Record, error) {
+	if err := r.usable(); err != nil {
+		return nil, &Error{Op: "verify KEK", Err: err}
+	}
 	uri := r.KEK().URI()
 	recs, err := r.store.List(ctx)
 	if err != nil {
