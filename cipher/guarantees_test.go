@@ -2,8 +2,9 @@
 // covers; a test fails if its guarantee breaks.
 //
 // Key lifecycle:
-//   - 15: the keyring checks that a record the Store returns is the scope
-//     and purpose it asked for; a mismatch is ErrBadRecord, never a panic.
+//   - 5: Seal, Open and index keys never create a keyset; a missing one is
+//     ErrKeysetMissing naming scope and purpose; CreateKeyset is explicit
+//     and idempotent.
 //   - 12: a keyring sees an index-key rotation, retirement or destruction
 //     by another process within its check interval; RetireKey takes a key
 //     out of queries (or of opening, for values), DestroyKey removes a
@@ -14,6 +15,9 @@
 //   - 14: a ciphertext naming an unknown key id refreshes only its own
 //     keyset, rate-limited per keyset and globally, unwraps only if the
 //     record changed, and is remembered as unknown.
+//   - 15: the keyring checks that a record the Store returns is the scope
+//     and purpose it asked for; a mismatch is ErrBadRecord, never a panic;
+//     zero values of Keyring, Column and IndexKeysCache return errors.
 //   - 16: when Rewrap succeeds no keyset in the store is wrapped by another
 //     KEK, even one created during the rewrap; VerifyKEK lists any
 //     keyset under another KEK.
@@ -28,6 +32,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -583,5 +588,37 @@ func TestIssue8_15_ZeroValuesDoNotPanic(t *testing.T) {
 	ring.Invalidate()
 	if ring.KEK() != nil {
 		t.Fatal("zero keyring has a KEK")
+	}
+}
+
+// --- item 5: the keyring never creates a keyset implicitly ---
+
+func TestIssue8_5_KeyringNeverCreatesImplicitly(t *testing.T) {
+	ctx := context.Background()
+	store := cipher.NewMemStore()
+	ring := newRing(t, newLocalKEK(t), store)
+	col := columnOnly(t, ring, "patients", "ssn")
+	_, err := col.Seal(ctx, "078-05-1120", nil)
+	if !errors.Is(err, cipher.ErrKeysetMissing) || !strings.Contains(err.Error(), `"patients.ssn", purpose value`) {
+		t.Fatalf("Seal without a keyset: %v, want ErrKeysetMissing naming scope and purpose", err)
+	}
+	if _, err := ring.IndexKeys(ctx, "patients.ssn"); !errors.Is(err, cipher.ErrKeysetMissing) {
+		t.Fatalf("IndexKeys without a keyset: %v", err)
+	}
+	if _, err := ring.IndexKeysCache("patients.ssn").Get(ctx); !errors.Is(err, cipher.ErrKeysetMissing) {
+		t.Fatalf("IndexKeysCache.Get without a keyset: %v", err)
+	}
+	if recs, _ := store.List(ctx); len(recs) != 0 {
+		t.Fatalf("%d keysets created implicitly", len(recs))
+	}
+	created, err := ring.CreateKeyset(ctx, "patients.ssn", cipher.PurposeValue)
+	if err != nil || !created {
+		t.Fatalf("CreateKeyset: %v, %v", created, err)
+	}
+	if again, err := ring.CreateKeyset(ctx, "patients.ssn", cipher.PurposeValue); err != nil || again {
+		t.Fatalf("second CreateKeyset: %v, %v; want no new keyset", again, err)
+	}
+	if _, err := col.Seal(ctx, "078-05-1120", nil); err != nil {
+		t.Fatal(err)
 	}
 }
