@@ -32,6 +32,9 @@ func ringPRF(b *testing.B) blindindex.PRF {
 	if err != nil {
 		b.Fatal(err)
 	}
+	if _, err := ring.CreateKeyset(context.Background(), "patients.last_name", cipher.PurposeIndex); err != nil {
+		b.Fatal(err)
+	}
 	keys, err := ring.IndexKeys(context.Background(), "patients.last_name")
 	if err != nil {
 		b.Fatal(err)

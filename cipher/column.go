@@ -5,15 +5,16 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
-	"sync/atomic"
+	"strconv"
+	"strings"
 	"unsafe"
 )
 
 // ColumnOption configures a Column.
 type ColumnOption func(*Column)
 
-// WithScope sets the key scope; the default is "table.column". Columns that
-// share a scope share a keyset.
+// WithScope sets the key scope; the default is DefaultScope(table,
+// column). Columns that share a scope share a keyset.
 func WithScope(scope string) ColumnOption { return func(c *Column) { c.scope = scope } }
 
 // WithPadding pads every encoded value to a multiple of bucket bytes, so
@@ -33,13 +34,25 @@ type Column struct {
 	ad            []byte // associated data without row binding
 	place         uint32
 	keys          keyCache
-	lastRefresh   atomic.Int64
+}
+
+// DefaultScope returns the key scope of table.column when none is given:
+// "table.column" when neither name holds a '.' or a '"' (every SQL
+// identifier the schema accepts), otherwise both names quoted as Go
+// strings, so that distinct columns never share a default scope
+// ("a.b"."c" and "a"."b.c").
+func DefaultScope(table, column string) string {
+	if strings.ContainsAny(table, `."`) || strings.ContainsAny(column, `."`) {
+		return strconv.Quote(table) + "." + strconv.Quote(column)
+	}
+	return table + "." + column
 }
 
 // Column returns the sealer for table.column. It does no I/O: keys are
-// loaded (or created) on the first Seal.
+// loaded on the first Seal or Open; the keyset must have been created
+// (Keyring.CreateKeyset) before.
 func (r *Keyring) Column(table, column string, opts ...ColumnOption) (*Column, error) {
-	c := &Column{ring: r, table: table, column: column, scope: table + "." + column}
+	c := &Column{ring: r, table: table, column: column, scope: DefaultScope(table, column)}
 	for _, o := range opts {
 		o(c)
 	}
@@ -72,10 +85,6 @@ func (c *Column) fail(op string, err error) error {
 	return &Error{Op: op, Table: c.table, Column: c.column, Err: err}
 }
 
-func (c *Column) keysFor(ctx context.Context, create bool) (*loaded, error) {
-	return c.keys.get(ctx, create)
-}
-
 func (c *Column) adFor(row []byte) ([]byte, uint32) {
 	if row == nil {
 		return c.ad, c.place
@@ -92,6 +101,9 @@ func (c *Column) adFor(row []byte) ([]byte, uint32) {
 // row-binding value row (an empty non-nil row is a binding too). v must be a
 // string, []byte, int64, float64, bool, Date or time.Time.
 func (c *Column) Seal(ctx context.Context, v any, row []byte) ([]byte, error) {
+	if c.ring == nil {
+		return nil, c.fail("seal", errNoKeyring)
+	}
 	n, err := encodedLen(v)
 	if err != nil {
 		return nil, c.fail("seal", err)
@@ -102,7 +114,7 @@ func (c *Column) Seal(ctx context.Context, v any, row []byte) ([]byte, error) {
 			return nil, c.fail("seal", fmt.Errorf("%w: %d bytes, maximum %d", ErrValueTooLong, n-1, c.maxLen))
 		}
 	}
-	k, err := c.keysFor(ctx, true)
+	k, err := c.keys.get(ctx)
 	if err != nil {
 		return nil, c.fail("seal", err)
 	}
@@ -128,6 +140,9 @@ func (c *Column) Seal(ctx context.Context, v any, row []byte) ([]byte, error) {
 // Open decrypts a ciphertext of this column (and row, as given to Seal)
 // and returns the value with the Go type it was sealed with.
 func (c *Column) Open(ctx context.Context, ct []byte, row []byte) (any, error) {
+	if c.ring == nil {
+		return nil, c.fail("open", errNoKeyring)
+	}
 	if len(ct) >= 1 && ct[0] != FormatVersion {
 		return nil, c.fail("open", fmt.Errorf("%w: %#x", ErrUnsupportedVersion, ct[0]))
 	}
@@ -142,24 +157,21 @@ func (c *Column) Open(ctx context.Context, ct []byte, row []byte) (any, error) {
 		return nil, c.fail("open", ErrTampered)
 	}
 	id := binary.BigEndian.Uint32(ct[headerLen+1:])
-	k, err := c.keysFor(ctx, false)
+	k, err := c.keys.get(ctx)
 	if err != nil {
 		return nil, c.fail("open", err)
 	}
 	g := k.byID[id]
 	if g == nil {
 		// Another process may have rotated the keyset since we loaded it.
-		now := c.ring.now().UnixNano()
-		if last := c.lastRefresh.Load(); now-last > int64(unknownKeyRefresh) && c.lastRefresh.CompareAndSwap(last, now) {
-			c.ring.Invalidate()
-			if k, err = c.keysFor(ctx, false); err != nil {
-				return nil, c.fail("open", err)
-			}
-			g = k.byID[id]
+		k, ok, err := c.ring.refreshFor(ctx, &c.keys, id)
+		if err != nil {
+			return nil, c.fail("open", err)
 		}
-		if g == nil {
+		if !ok {
 			return nil, c.fail("open", fmt.Errorf("%w: %d", ErrUnknownKey, id))
 		}
+		g = k.byID[id]
 	}
 	start := prefixLen + nonceLen
 	pt, err := g.Open(make([]byte, 0, len(ct)-start-tagLen), ct[prefixLen:start], ct[start:], ad)

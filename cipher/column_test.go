@@ -153,26 +153,29 @@ func TestOpenErrors(t *testing.T) {
 	if !errors.Is(err, cipher.ErrKMSUnavailable) || errors.Is(err, cipher.ErrWrongKEK) {
 		t.Fatalf("outage: %v", err)
 	}
-	_, err = mustColumn(t, cold, "patients", "dob").Seal(ctx, cipher.Date{Year: 1950, Month: 1, Day: 2}, nil)
+	_, err = cold.CreateKeyset(ctx, "patients.dob", cipher.PurposeValue)
 	if !errors.Is(err, keyprovider.ErrUnavailable) {
-		t.Fatalf("outage on seal: %v", err)
+		t.Fatalf("outage on create: %v", err)
 	}
 	kek.setDown(false)
-	// Nothing was stored for the failed seal.
+	// Nothing was stored for the failed creation.
 	if _, err := store.Get(ctx, "patients.dob", cipher.PurposeValue); !errors.Is(err, cipher.ErrKeysetNotFound) {
 		t.Fatalf("failed seal left a keyset: %v", err)
 	}
 
 	// Opening a column that never had a keyset does not create one.
-	_, err = mustColumn(t, ring, "patients", "never").Open(ctx, ct, row)
+	_, err = columnOnly(t, ring, "patients", "never").Open(ctx, ct, row)
 	if !errors.Is(err, cipher.ErrMisplaced) {
 		t.Fatalf("never: %v", err)
 	}
-	never := mustColumn(t, ring, "patients", "never")
+	never := columnOnly(t, ring, "patients", "never")
 	nct := bytes.Clone(ct)
 	copy(nct[1:5], mustSealPlace(t, ring, "patients", "never", row))
-	if _, err := never.Open(ctx, nct, row); !errors.Is(err, cipher.ErrKeysetNotFound) {
+	if _, err := never.Open(ctx, nct, row); !errors.Is(err, cipher.ErrKeysetNotFound) || !errors.Is(err, cipher.ErrKeysetMissing) {
 		t.Fatalf("no keyset: %v", err)
+	}
+	if _, err := store.Get(ctx, "patients.never", cipher.PurposeValue); !errors.Is(err, cipher.ErrKeysetNotFound) {
+		t.Fatalf("open created a keyset: %v", err)
 	}
 }
 
@@ -211,7 +214,7 @@ func TestSealRefuses(t *testing.T) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := mustColumn(t, ring, "patients", "fresh").Seal(cctx, "x", nil); !errors.Is(err, context.Canceled) {
+	if _, err := ring.CreateKeyset(cctx, "patients.fresh", cipher.PurposeValue); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled context: %v", err)
 	}
 }

@@ -2,8 +2,11 @@
 //
 // A Keyring holds one Tink keyset per key scope and purpose (by default the
 // scope is "table.column"), stored in a Store wrapped by a key-encryption key
-// from package keyprovider. Unwrapped keys are cached for a TTL, so the key
-// service sees one call per keyset per TTL, never one per value.
+// from package keyprovider. Keysets are created only explicitly
+// (CreateKeyset, or sqlwrap's EnsureSchema for empty columns). Unwrapped
+// keys are cached for a TTL, so the key service sees one call per keyset per
+// TTL, never one per value; the store is read at most every check interval
+// to see rotations by other processes.
 //
 // A Column seals typed values (string, []byte, int64, float64, bool, Date,
 // time.Time) into ciphertexts bound to their table, column and, optionally,
@@ -11,7 +14,8 @@
 // docs/FORMAT.md and frozen by the vectors in testdata/.
 //
 //	ring, err := cipher.NewKeyring(cipher.Config{KEK: kek, Store: store})
-//	ssn := ring.Column("patients", "ssn")
+//	_, err = ring.CreateKeyset(ctx, "patients.ssn", cipher.PurposeValue) // once
+//	ssn, err := ring.Column("patients", "ssn")
 //	ct, err := ssn.Seal(ctx, "123-45-6789", rowID)
 //	v, err := ssn.Open(ctx, ct, rowID) // v.(string) == "123-45-6789"
 package cipher

@@ -33,6 +33,16 @@ var (
 	ErrValueTooLong = errors.New("value longer than the column's maximum")
 	// ErrKeysetNotFound: the store holds no keyset for the scope.
 	ErrKeysetNotFound = errors.New("no keyset for this scope")
+	// ErrKeysetMissing: the keyring was asked for a keyset the store does
+	// not hold. The keyring never creates one implicitly (that would leave
+	// existing values unreadable and seal new ones under keys nobody backed
+	// up); the error names the scope and purpose, and also matches
+	// ErrKeysetNotFound.
+	ErrKeysetMissing = errors.New("keyset missing (keysets are created only explicitly: sqlwrap EnsureSchema on an empty column, Keyring.CreateKeyset, or phicrypt keys init)")
+	// ErrKeysetRollback: the store serves a keyset record older than one
+	// this keyring has already seen for the scope, such as a pre-rotation
+	// record restored by someone who can write the keyset table.
+	ErrKeysetRollback = errors.New("keyset record rolled back to an older generation")
 	// ErrConflict: a Store.Put lost a race with another writer.
 	ErrConflict = errors.New("keyset record changed concurrently")
 	// ErrBadRecord: a stored keyset record does not parse or does not match
@@ -48,7 +58,7 @@ var (
 // Error describes a failure to seal or open a value, or to load a keyset.
 // It names the place, never the value.
 type Error struct {
-	Op     string // "seal", "open", "load keyset", "rotate", "rewrap"
+	Op     string // "seal", "open", "load index keys", "create keyset", "rotate", "retire key", "destroy key", "rewrap"
 	Table  string
 	Column string
 	Scope  string

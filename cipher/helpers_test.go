@@ -67,7 +67,19 @@ func newRing(t testing.TB, kek keyprovider.KEK, store cipher.Store) *cipher.Keyr
 	return r
 }
 
+// mustColumn returns the sealer of table.column, creating its value keyset
+// first if the store has none (as EnsureSchema does for an empty column).
 func mustColumn(t testing.TB, r *cipher.Keyring, table, column string, opts ...cipher.ColumnOption) *cipher.Column {
+	t.Helper()
+	c := columnOnly(t, r, table, column, opts...)
+	if _, err := r.CreateKeyset(context.Background(), c.Scope(), cipher.PurposeValue); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// columnOnly returns the sealer of table.column without creating anything.
+func columnOnly(t testing.TB, r *cipher.Keyring, table, column string, opts ...cipher.ColumnOption) *cipher.Column {
 	t.Helper()
 	c, err := r.Column(table, column, opts...)
 	if err != nil {

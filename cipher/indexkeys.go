@@ -85,15 +85,17 @@ func newIndexKeys(scope string, h *keyset.Handle) (*IndexKeys, error) {
 	return k, nil
 }
 
-// IndexKeys returns the index (PRF) keys of scope, creating the keyset on
-// first use. Like value keys, they are cached for the TTL: one key-service
-// call per keyset per TTL.
+// IndexKeys returns the index (PRF) keys of scope; the keyset must exist
+// (Keyring.CreateKeyset). Like value keys, they are cached for the TTL: one
+// key-service call per keyset per TTL, and a store read per check
+// interval to see rotations and retirements by other processes. Callers
+// should not keep the result beyond one operation.
 func (r *Keyring) IndexKeys(ctx context.Context, scope string) (*IndexKeys, error) {
-	l, err := r.load(ctx, scope, PurposeIndex, true)
+	_, m, err := r.load(ctx, scope, PurposeIndex)
 	if err != nil {
 		return nil, &Error{Op: "load index keys", Scope: scope, Err: err}
 	}
-	return l.index, nil
+	return m.index, nil
 }
 
 // IndexKeysCache keeps the IndexKeys of one scope for a caller on the hot
@@ -105,11 +107,11 @@ func (r *Keyring) IndexKeysCache(scope string) *IndexKeysCache {
 	return &IndexKeysCache{c: keyCache{ring: r, scope: scope, purpose: PurposeIndex}}
 }
 
-// Get returns the current index keys, creating the keyset on first use.
+// Get returns the current index keys; the keyset must exist.
 func (c *IndexKeysCache) Get(ctx context.Context) (*IndexKeys, error) {
-	l, err := c.c.get(ctx, true)
+	m, err := c.c.get(ctx)
 	if err != nil {
 		return nil, &Error{Op: "load index keys", Scope: c.c.scope, Err: err}
 	}
-	return l.index, nil
+	return m.index, nil
 }

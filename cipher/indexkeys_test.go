@@ -26,6 +26,9 @@ func TestIndexKeysMatchTinkPRF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := ring.CreateKeyset(ctx, "patients.ssn", PurposeIndex); err != nil {
+		t.Fatal(err)
+	}
 	check := func(wantKeys int) *IndexKeys {
 		t.Helper()
 		keys, err := ring.IndexKeys(ctx, "patients.ssn")
@@ -35,11 +38,11 @@ func TestIndexKeysMatchTinkPRF(t *testing.T) {
 		if len(keys.KeyIDs()) != wantKeys || keys.KeyIDs()[0] != keys.Primary() {
 			t.Fatalf("key ids %v, primary %d, want %d keys with the primary first", keys.KeyIDs(), keys.Primary(), wantKeys)
 		}
-		l, err := ring.load(ctx, "patients.ssn", PurposeIndex, false)
+		_, m, err := ring.load(ctx, "patients.ssn", PurposeIndex)
 		if err != nil {
 			t.Fatal(err)
 		}
-		set, err := prf.NewPRFSet(l.handle)
+		set, err := prf.NewPRFSet(m.handle)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,9 +24,9 @@ import (
 // DefaultTTL is how long unwrapped keysets stay cached when Config.TTL is 0.
 const DefaultTTL = 5 * time.Minute
 
-// unknownKeyRefresh bounds how often an unknown key id may trigger a
-// reload, so junk ciphertexts cannot put the KMS on the hot path.
-const unknownKeyRefresh = time.Second
+// DefaultCheckInterval is how often a cached keyset is compared with the
+// store when Config.CheckInterval is 0.
+const DefaultCheckInterval = 5 * time.Second
 
 // Config configures a Keyring.
 type Config struct {
@@ -39,17 +39,25 @@ type Config struct {
 	// TTL bounds how long an unwrapped keyset is used before it is loaded
 	// and unwrapped again. 0 means DefaultTTL.
 	TTL time.Duration
-	// Now replaces the clock that ends the TTL, for tests; nil means real
-	// time.
+	// CheckInterval bounds how long a cached keyset is used before the
+	// keyring reads its record from the store again, so that a rotation,
+	// retirement or destruction by another process is seen within it. The
+	// check is a store read; the KEK is called only when the record
+	// changed. 0 means DefaultCheckInterval.
+	CheckInterval time.Duration
+	// Now replaces the clock that ends the TTL and the check interval, for
+	// tests; nil means real time.
 	Now func() time.Time
 }
 
-// Keyring hands out sealing keys per scope and purpose, creating keysets on
-// first use and caching them unwrapped for the TTL. It is safe for
+// Keyring hands out sealing keys per scope and purpose and caches them
+// unwrapped for the TTL. It never creates a keyset as a side effect of a
+// read or a write: CreateKeyset does, explicitly. It is safe for
 // concurrent use.
 type Keyring struct {
 	store Store
 	ttl   time.Duration
+	check time.Duration
 	now   func() time.Time
 	// testClock: Config.Now was set, so expiry follows that clock.
 	testClock bool
@@ -58,19 +66,34 @@ type Keyring struct {
 	kek   keyprovider.KEK
 	keks  map[string]keyprovider.KEK
 	cache map[recordKey]*loaded
-	epoch atomic.Uint64
-	sf    singleflight.Group
+	// highest is the highest generation bound into a record this keyring
+	// has unwrapped, per scope and purpose: a lower one is a rollback.
+	highest map[recordKey]uint64
+	unknown unknownIDs
+	epoch   atomic.Uint64
+	sf      singleflight.Group
 }
 
-// loaded is an unwrapped keyset.
+// loaded is an unwrapped keyset in the cache.
 type loaded struct {
+	key     recordKey
 	rec     *Record
-	handle  *keyset.Handle
 	expires time.Time
 	epoch   uint64
-	// stale is set by a timer at expiry: reading the clock on every Seal
-	// would cost more than the AES-GCM itself on some virtual machines.
-	stale atomic.Bool
+	// keys is nil once the entry expired or was replaced: the keyring then
+	// holds no reference to the key material (Go gives no way to zero it).
+	keys atomic.Pointer[keyMaterial]
+	// recheck is set by a timer when the record is due to be compared
+	// with the store: reading the clock on every Seal would cost more than
+	// the AES-GCM itself on some virtual machines. checkAt is the same
+	// deadline for the test clock.
+	recheck atomic.Bool
+	checkAt atomic.Int64
+}
+
+// keyMaterial holds the primitives of an unwrapped keyset.
+type keyMaterial struct {
+	handle *keyset.Handle
 	// value keysets
 	primaryID uint32
 	primary   stdcipher.AEAD
@@ -78,6 +101,8 @@ type loaded struct {
 	// index keysets
 	index *IndexKeys
 }
+
+func (l *loaded) drop() { l.keys.Store(nil) }
 
 // NewKeyring returns a Keyring over cfg.Store wrapped by cfg.KEK.
 func NewKeyring(cfg Config) (*Keyring, error) {
@@ -88,15 +113,20 @@ func NewKeyring(cfg Config) (*Keyring, error) {
 		return nil, errors.New("phicrypt: keyring needs a keyset store")
 	}
 	r := &Keyring{
-		store: cfg.Store,
-		ttl:   cfg.TTL,
-		now:   cfg.Now,
-		kek:   cfg.KEK,
-		keks:  map[string]keyprovider.KEK{},
-		cache: map[recordKey]*loaded{},
+		store:   cfg.Store,
+		ttl:     cfg.TTL,
+		check:   cfg.CheckInterval,
+		now:     cfg.Now,
+		kek:     cfg.KEK,
+		keks:    map[string]keyprovider.KEK{},
+		cache:   map[recordKey]*loaded{},
+		highest: map[recordKey]uint64{},
 	}
 	if r.ttl <= 0 {
 		r.ttl = DefaultTTL
+	}
+	if r.check <= 0 {
+		r.check = DefaultCheckInterval
 	}
 	r.testClock = r.now != nil
 	if r.now == nil {
@@ -107,6 +137,16 @@ func NewKeyring(cfg Config) (*Keyring, error) {
 	}
 	r.keks[cfg.KEK.URI()] = cfg.KEK
 	return r, nil
+}
+
+// errNoKeyring: a zero Keyring, Column or IndexKeysCache was used.
+var errNoKeyring = errors.New("phicrypt: keyring not initialised (use NewKeyring and Keyring.Column)")
+
+func (r *Keyring) usable() error {
+	if r == nil || r.store == nil || r.kek == nil || r.keks == nil || r.cache == nil || r.highest == nil || r.now == nil {
+		return errNoKeyring
+	}
+	return nil
 }
 
 // KEK returns the key-encryption key new keysets are wrapped with.
@@ -120,16 +160,41 @@ func (r *Keyring) KEK() keyprovider.KEK {
 // again.
 func (r *Keyring) Invalidate() {
 	r.mu.Lock()
+	for _, l := range r.cache {
+		l.drop()
+	}
 	clear(r.cache)
 	r.epoch.Add(1)
 	r.mu.Unlock()
 }
 
-func (r *Keyring) fresh(l *loaded) bool {
-	if l == nil || l.stale.Load() || l.epoch != r.epoch.Load() {
-		return false
+// forget drops the cached keyset of one scope and purpose.
+func (r *Keyring) forget(k recordKey) {
+	r.mu.Lock()
+	if l := r.cache[k]; l != nil {
+		l.drop()
+		delete(r.cache, k)
 	}
-	return !r.testClock || r.now().Before(l.expires)
+	r.mu.Unlock()
+}
+
+// current returns the key material of l if l may still be used without
+// looking at the store.
+func (r *Keyring) current(l *loaded) *keyMaterial {
+	if l == nil || l.recheck.Load() || l.epoch != r.epoch.Load() {
+		return nil
+	}
+	m := l.keys.Load()
+	if m == nil {
+		return nil
+	}
+	if r.testClock {
+		now := r.now()
+		if !now.Before(l.expires) || now.UnixNano() >= l.checkAt.Load() {
+			return nil
+		}
+	}
+	return m
 }
 
 // keyCache holds one keyset for a caller on the hot path: a fresh one is
@@ -141,72 +206,178 @@ type keyCache struct {
 	cur     atomic.Pointer[loaded]
 }
 
-func (c *keyCache) get(ctx context.Context, create bool) (*loaded, error) {
-	if l := c.cur.Load(); c.ring.fresh(l) {
-		return l, nil
+func (c *keyCache) get(ctx context.Context) (*keyMaterial, error) {
+	if c.ring == nil {
+		return nil, errNoKeyring
 	}
-	l, err := c.ring.load(ctx, c.scope, c.purpose, create)
+	if m := c.ring.current(c.cur.Load()); m != nil {
+		return m, nil
+	}
+	l, m, err := c.ring.load(ctx, c.scope, c.purpose)
 	if err != nil {
 		return nil, err
 	}
 	c.cur.Store(l)
-	return l, nil
+	return m, nil
+}
+
+type loadResult struct {
+	l *loaded
+	m *keyMaterial
 }
 
 // load returns the unwrapped keyset for scope and purpose, from the cache
-// when fresh. With create, a missing keyset is generated and stored.
-func (r *Keyring) load(ctx context.Context, scope string, p Purpose, create bool) (*loaded, error) {
+// when fresh. It never creates a keyset: a missing one is ErrKeysetMissing.
+// Concurrent loads of one keyset share one store read and one unwrap,
+// whatever the caller (Seal, Open, index keys).
+func (r *Keyring) load(ctx context.Context, scope string, p Purpose) (*loaded, *keyMaterial, error) {
 	k := recordKey{scope, p}
 	r.mu.Lock()
 	l := r.cache[k]
 	r.mu.Unlock()
-	if r.fresh(l) {
-		return l, nil
+	if m := r.current(l); m != nil {
+		return l, m, nil
 	}
-	sfKey := fmt.Sprintf("%d/%t/%s", p, create, scope)
-	v, err, _ := r.sf.Do(sfKey, func() (any, error) {
+	v, err, _ := r.sf.Do(fmt.Sprintf("%d/%s", p, scope), func() (any, error) {
 		r.mu.Lock()
 		l := r.cache[k]
 		r.mu.Unlock()
-		if r.fresh(l) {
-			return l, nil
+		if m := r.current(l); m != nil {
+			return loadResult{l, m}, nil
 		}
-		l, err := r.fetch(ctx, scope, p, create)
+		l, m, err := r.refresh(ctx, k, l)
 		if err != nil {
 			return nil, err
 		}
-		r.mu.Lock()
-		r.cache[k] = l
-		r.mu.Unlock()
-		return l, nil
+		return loadResult{l, m}, nil
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	res := v.(loadResult)
+	return res.l, res.m, nil
+}
+
+// missing turns the store's ErrKeysetNotFound into ErrKeysetMissing,
+// naming scope and purpose.
+func missing(k recordKey, err error) error {
+	if errors.Is(err, ErrKeysetNotFound) {
+		return fmt.Errorf("%w: scope %q, purpose %s: %w", ErrKeysetMissing, k.scope, k.purpose, err)
+	}
+	return err
+}
+
+// refresh reads the record of k from the store. When it is the record old
+// already holds, old is kept (no unwrap); otherwise the record is checked
+// against rollback, unwrapped and cached.
+func (r *Keyring) refresh(ctx context.Context, k recordKey, old *loaded) (*loaded, *keyMaterial, error) {
+	epoch := r.epoch.Load()
+	rec, err := r.get(ctx, k.scope, k.purpose)
+	if err != nil {
+		return nil, nil, missing(k, err)
+	}
+	if old != nil && old.epoch == epoch && old.rec.equal(rec) {
+		if m := old.keys.Load(); m != nil && (!r.testClock || r.now().Before(old.expires)) {
+			r.scheduleCheck(old)
+			return old, m, nil
+		}
+	}
+	if err := r.checkRollback(rec); err != nil {
+		return nil, nil, err
+	}
+	h, err := r.unwrap(ctx, rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.install(rec, h, epoch)
+}
+
+// install prepares an unwrapped keyset, records its generation and caches
+// it in place of the previous one.
+func (r *Keyring) install(rec *Record, h *keyset.Handle, epoch uint64) (*loaded, *keyMaterial, error) {
+	m, err := prepare(rec, h)
+	if err != nil {
+		return nil, nil, err
+	}
+	k := recordKey{rec.Scope, rec.Purpose}
+	l := &loaded{key: k, rec: rec, expires: r.now().Add(r.ttl), epoch: epoch}
+	l.keys.Store(m)
+	r.scheduleCheck(l)
+	time.AfterFunc(r.ttl, func() { r.expire(l) })
+	r.mu.Lock()
+	r.noteGeneration(rec)
+	prev := r.cache[k]
+	if prev == nil || !prev.rec.equal(rec) {
+		r.unknown.forgetScope(k)
+	}
+	if epoch == r.epoch.Load() {
+		r.cache[k] = l
+	}
+	r.mu.Unlock()
+	if prev != nil && prev != l {
+		prev.drop()
+	}
+	return l, m, nil
+}
+
+// expire drops an entry at the end of its TTL.
+func (r *Keyring) expire(l *loaded) {
+	l.drop()
+	r.mu.Lock()
+	if r.cache[l.key] == l {
+		delete(r.cache, l.key)
+	}
+	r.mu.Unlock()
+}
+
+// scheduleCheck sets when l is next compared with the store.
+func (r *Keyring) scheduleCheck(l *loaded) {
+	l.checkAt.Store(r.now().Add(r.check).UnixNano())
+	l.recheck.Store(false)
+	time.AfterFunc(r.check, func() { l.recheck.Store(true) })
+}
+
+// noteGeneration raises the highest generation seen for rec's scope and
+// purpose. r.mu is held.
+func (r *Keyring) noteGeneration(rec *Record) {
+	k := recordKey{rec.Scope, rec.Purpose}
+	if rec.Bound > r.highest[k] {
+		r.highest[k] = rec.Bound
+	}
+}
+
+// checkRollback refuses a record whose bound generation is lower than one
+// this keyring has already unwrapped for the same scope and purpose.
+func (r *Keyring) checkRollback(rec *Record) error {
+	r.mu.Lock()
+	seen := r.highest[recordKey{rec.Scope, rec.Purpose}]
+	r.mu.Unlock()
+	if rec.Bound < seen {
+		return fmt.Errorf("%w: scope %q, purpose %s: record is at generation %d, this keyring has seen generation %d",
+			ErrKeysetRollback, rec.Scope, rec.Purpose, rec.Bound, seen)
+	}
+	return nil
+}
+
+// get reads the record of scope and purpose from the store and checks that
+// the store returned the record asked for: a keyset of another scope or
+// purpose must not seal this scope's values.
+func (r *Keyring) get(ctx context.Context, scope string, p Purpose) (*Record, error) {
+	if err := r.usable(); err != nil {
+		return nil, err
+	}
+	rec, err := r.store.Get(ctx, scope, p)
 	if err != nil {
 		return nil, err
 	}
-	return v.(*loaded), nil
-}
-
-// fetch reads and unwraps a keyset from the store, bypassing the cache.
-func (r *Keyring) fetch(ctx context.Context, scope string, p Purpose, create bool) (*loaded, error) {
-	for attempt := 0; ; attempt++ {
-		epoch := r.epoch.Load()
-		rec, err := r.store.Get(ctx, scope, p)
-		if errors.Is(err, ErrKeysetNotFound) && create {
-			l, err := r.create(ctx, scope, p)
-			if errors.Is(err, ErrConflict) && attempt < 3 {
-				continue // another writer created it first: read theirs
-			}
-			return l, err
+	if rec == nil || rec.Scope != scope || rec.Purpose != p {
+		got := "no record"
+		if rec != nil {
+			got = fmt.Sprintf("scope %q, purpose %s", rec.Scope, rec.Purpose)
 		}
-		if err != nil {
-			return nil, err
-		}
-		h, err := r.unwrap(ctx, rec)
-		if err != nil {
-			return nil, err
-		}
-		return r.prepare(rec, h, epoch)
+		return nil, fmt.Errorf("%w: asked the store for scope %q, purpose %s, got %s", ErrBadRecord, scope, p, got)
 	}
+	return rec, nil
 }
 
 func template(p Purpose) (*tinkpb.KeyTemplate, error) {
@@ -217,26 +388,6 @@ func template(p Purpose) (*tinkpb.KeyTemplate, error) {
 		return prf.HMACSHA256PRFKeyTemplate(), nil
 	}
 	return nil, fmt.Errorf("%w: unknown purpose %d", ErrBadRecord, p)
-}
-
-func (r *Keyring) create(ctx context.Context, scope string, p Purpose) (*loaded, error) {
-	t, err := template(p)
-	if err != nil {
-		return nil, err
-	}
-	epoch := r.epoch.Load()
-	h, err := keyset.NewHandle(t)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := r.wrap(ctx, scope, p, h, r.KEK(), 1)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.store.Put(ctx, rec, 0); err != nil {
-		return nil, err
-	}
-	return r.prepare(rec, h, epoch)
 }
 
 // kekAEAD adapts a KEK to Tink's AEADWithContext and keeps the KEK's own
@@ -258,16 +409,20 @@ func (a *kekAEAD) DecryptWithContext(ctx context.Context, ct, ad []byte) ([]byte
 	return pt, err
 }
 
+// wrap wraps h as the record of scope and purpose at generation gen, with
+// gen bound into the associated data.
 func (r *Keyring) wrap(ctx context.Context, scope string, p Purpose, h *keyset.Handle, kek keyprovider.KEK, gen uint64) (*Record, error) {
+	rec := &Record{Scope: scope, Purpose: p, KEK: kek.URI(), Generation: gen, Bound: gen}
 	var buf bytes.Buffer
 	a := &kekAEAD{kek: kek}
-	if err := h.WriteWithContext(ctx, keyset.NewBinaryWriter(&buf), a, KeysetAD(scope, p)); err != nil {
+	if err := h.WriteWithContext(ctx, keyset.NewBinaryWriter(&buf), a, rec.AD()); err != nil {
 		if a.err != nil {
 			return nil, a.err
 		}
 		return nil, fmt.Errorf("%w: %v", ErrBadRecord, err)
 	}
-	return &Record{Scope: scope, Purpose: p, KEK: kek.URI(), Generation: gen, EncryptedKeyset: buf.Bytes()}, nil
+	rec.EncryptedKeyset = buf.Bytes()
+	return rec, nil
 }
 
 func (r *Keyring) kekFor(rec *Record) (keyprovider.KEK, error) {
@@ -286,7 +441,7 @@ func (r *Keyring) unwrap(ctx context.Context, rec *Record) (*keyset.Handle, erro
 		return nil, err
 	}
 	a := &kekAEAD{kek: kek}
-	h, err := keyset.ReadWithContext(ctx, keyset.NewBinaryReader(bytes.NewReader(rec.EncryptedKeyset)), a, KeysetAD(rec.Scope, rec.Purpose))
+	h, err := keyset.ReadWithContext(ctx, keyset.NewBinaryReader(bytes.NewReader(rec.EncryptedKeyset)), a, rec.AD())
 	if err != nil {
 		if a.err != nil {
 			return nil, a.err
@@ -297,18 +452,17 @@ func (r *Keyring) unwrap(ctx context.Context, rec *Record) (*keyset.Handle, erro
 }
 
 // prepare builds the primitives of an unwrapped keyset.
-func (r *Keyring) prepare(rec *Record, h *keyset.Handle, epoch uint64) (*loaded, error) {
-	l := &loaded{rec: rec, handle: h, expires: r.now().Add(r.ttl), epoch: epoch}
-	time.AfterFunc(r.ttl, func() { l.stale.Store(true) })
+func prepare(rec *Record, h *keyset.Handle) (*keyMaterial, error) {
+	m := &keyMaterial{handle: h}
 	if rec.Purpose == PurposeIndex {
 		ik, err := newIndexKeys(rec.Scope, h)
 		if err != nil {
 			return nil, err
 		}
-		l.index = ik
-		return l, nil
+		m.index = ik
+		return m, nil
 	}
-	l.byID = make(map[uint32]stdcipher.AEAD, h.Len())
+	m.byID = make(map[uint32]stdcipher.AEAD, h.Len())
 	for i := 0; i < h.Len(); i++ {
 		e, err := h.Entry(i)
 		if err != nil {
@@ -335,111 +489,15 @@ func (r *Keyring) prepare(rec *Record, h *keyset.Handle, epoch uint64) (*loaded,
 		if err != nil {
 			return nil, err
 		}
-		l.byID[e.KeyID()] = g
+		m.byID[e.KeyID()] = g
 		if e.IsPrimary() {
-			l.primaryID, l.primary = e.KeyID(), g
+			m.primaryID, m.primary = e.KeyID(), g
 		}
 	}
-	if l.primary == nil {
+	if m.primary == nil {
 		return nil, fmt.Errorf("%w: scope %s: no enabled primary key", ErrBadRecord, rec.Scope)
 	}
-	return l, nil
-}
-
-// RotateKey adds a new key to the keyset of scope and purpose and makes it
-// primary. Values sealed before keep opening by their key id; new values
-// use the new key. It returns the new key id.
-func (r *Keyring) RotateKey(ctx context.Context, scope string, p Purpose) (uint32, error) {
-	fail := func(err error) (uint32, error) {
-		return 0, &Error{Op: "rotate", Scope: scope, Err: err}
-	}
-	t, err := template(p)
-	if err != nil {
-		return fail(err)
-	}
-	rec, err := r.store.Get(ctx, scope, p)
-	if err != nil {
-		return fail(err)
-	}
-	h, err := r.unwrap(ctx, rec)
-	if err != nil {
-		return fail(err)
-	}
-	m := keyset.NewManagerFromHandle(h)
-	id, err := m.Add(t)
-	if err != nil {
-		return fail(err)
-	}
-	if err := m.SetPrimary(id); err != nil {
-		return fail(err)
-	}
-	if h, err = m.Handle(); err != nil {
-		return fail(err)
-	}
-	nrec, err := r.wrap(ctx, scope, p, h, r.KEK(), rec.Generation+1)
-	if err != nil {
-		return fail(err)
-	}
-	if err := r.store.Put(ctx, nrec, rec.Generation); err != nil {
-		return fail(err)
-	}
-	r.Invalidate()
-	return id, nil
-}
-
-// Rewrap moves every keyset in the store under newKEK without touching any
-// sealed value, and makes newKEK the keyring's KEK. When newKEK already
-// wrapped a record and can rewrap on the service side (Vault Transit after
-// a key rotation, AWS KMS ReEncrypt), the keyset never leaves the service.
-// It returns how many records were rewritten.
-func (r *Keyring) Rewrap(ctx context.Context, newKEK keyprovider.KEK) (int, error) {
-	r.mu.Lock()
-	r.keks[newKEK.URI()] = newKEK
-	r.mu.Unlock()
-	recs, err := r.store.List(ctx)
-	if err != nil {
-		return 0, &Error{Op: "rewrap", Err: err}
-	}
-	n := 0
-	for _, rec := range recs {
-		nrec, err := r.rewrapOne(ctx, rec, newKEK)
-		if err != nil {
-			return n, &Error{Op: "rewrap", Scope: rec.Scope, Err: err}
-		}
-		if err := r.store.Put(ctx, nrec, rec.Generation); err != nil {
-			return n, &Error{Op: "rewrap", Scope: rec.Scope, Err: err}
-		}
-		n++
-	}
-	r.mu.Lock()
-	r.kek = newKEK
-	r.mu.Unlock()
-	r.Invalidate()
-	return n, nil
-}
-
-func (r *Keyring) rewrapOne(ctx context.Context, rec *Record, newKEK keyprovider.KEK) (*Record, error) {
-	if rw, ok := newKEK.(keyprovider.Rewrapper); ok && rec.KEK == newKEK.URI() {
-		ek, err := decodeEncryptedKeyset(rec.EncryptedKeyset)
-		if err != nil {
-			return nil, err
-		}
-		w, err := rw.Rewrap(ctx, ek.EncryptedKeyset, KeysetAD(rec.Scope, rec.Purpose))
-		if err != nil {
-			return nil, err
-		}
-		ek.EncryptedKeyset = w
-		var buf bytes.Buffer
-		if err := keyset.NewBinaryWriter(&buf).WriteEncrypted(ek); err != nil {
-			return nil, err
-		}
-		return &Record{Scope: rec.Scope, Purpose: rec.Purpose, KEK: rec.KEK, Generation: rec.Generation + 1, EncryptedKeyset: buf.Bytes()}, nil
-	}
-	h, err := r.unwrap(ctx, rec)
-	if err != nil {
-		return nil, err
-	}
-	return r.wrap(ctx, rec.Scope, rec.Purpose, h, newKEK, rec.Generation+1)
+	return m, nil
 }
 
 func decodeEncryptedKeyset(b []byte) (*tinkpb.EncryptedKeyset, error) {

@@ -1,6 +1,7 @@
 package cipher
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 )
@@ -25,7 +26,13 @@ func (p Purpose) String() string {
 	return fmt.Sprintf("purpose(%d)", uint8(p))
 }
 
-const recordVersion = 0x01
+// Record versions (docs/FORMAT.md §4). Version 1 wraps the keyset with
+// associated data that binds no generation; it is still read, and written
+// again as version 2 by the next rotation or rewrap.
+const (
+	recordV1 = 0x01
+	recordV2 = 0x02
+)
 
 // Record is a wrapped keyset as a Store keeps it. Its binary form is
 // specified in docs/FORMAT.md.
@@ -37,46 +44,87 @@ type Record struct {
 	// Generation counts the changes to this record, starting at 1; a Store
 	// uses it to refuse lost updates.
 	Generation uint64
+	// Bound is the generation bound into the wrapping's associated data:
+	// the generation at which the keyset was last wrapped by the keyring.
+	// A service-side rewrap keeps it while Generation moves on, so
+	// 1 <= Bound <= Generation. 0 marks a version-1 record, whose wrapping
+	// binds no generation. A keyring refuses a record whose Bound is lower
+	// than one it has already seen for the scope (ErrKeysetRollback).
+	Bound uint64
 	// EncryptedKeyset is Tink's EncryptedKeyset protobuf, its keyset
-	// encrypted by the KEK with KeysetAD(Scope, Purpose) as associated data.
+	// encrypted by the KEK with AD() as associated data.
 	EncryptedKeyset []byte
 }
 
-// KeysetAD returns the associated data a keyset is wrapped with:
+// KeysetAD returns the associated data of a version-1 record, which binds
+// no generation:
 //
 //	"phicrypt-keyset" | 0x01 | purpose(1) | len(scope)(2) | scope
 func KeysetAD(scope string, p Purpose) []byte {
-	b := append([]byte("phicrypt-keyset"), recordVersion, byte(p))
+	b := append([]byte("phicrypt-keyset"), recordV1, byte(p))
 	b = binary.BigEndian.AppendUint16(b, uint16(len(scope)))
 	return append(b, scope...)
 }
 
-// MarshalBinary encodes the record:
+// AD returns the associated data the record's keyset is wrapped with. For
+// a version-2 record (Bound > 0):
 //
-//	0x01 | purpose(1) | len(scope)(2) | scope | len(kek)(2) | kek |
-//	generation(8) | len(keyset)(4) | keyset
+//	"phicrypt-keyset" | 0x02 | purpose(1) | bound(8) | len(scope)(2) | scope
+func (r *Record) AD() []byte {
+	if r.Bound == 0 {
+		return KeysetAD(r.Scope, r.Purpose)
+	}
+	b := append([]byte("phicrypt-keyset"), recordV2, byte(r.Purpose))
+	b = binary.BigEndian.AppendUint64(b, r.Bound)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(r.Scope)))
+	return append(b, r.Scope...)
+}
+
+// equal reports whether o is the same stored record as r.
+func (r *Record) equal(o *Record) bool {
+	return r.Scope == o.Scope && r.Purpose == o.Purpose && r.KEK == o.KEK && r.Generation == o.Generation &&
+		r.Bound == o.Bound && bytes.Equal(r.EncryptedKeyset, o.EncryptedKeyset)
+}
+
+// MarshalBinary encodes the record; version 2 (Bound > 0):
+//
+//	0x02 | purpose(1) | len(scope)(2) | scope | len(kek)(2) | kek |
+//	generation(8) | bound(8) | len(keyset)(4) | keyset
+//
+// and version 1 (Bound == 0) the same without bound.
 func (r *Record) MarshalBinary() ([]byte, error) {
 	if len(r.Scope) == 0 || len(r.Scope) > 0xffff || len(r.KEK) > 0xffff {
 		return nil, fmt.Errorf("%w: scope or KEK URI length out of range", ErrBadRecord)
 	}
-	b := make([]byte, 0, 18+len(r.Scope)+len(r.KEK)+len(r.EncryptedKeyset))
-	b = append(b, recordVersion, byte(r.Purpose))
+	if r.Bound > r.Generation {
+		return nil, fmt.Errorf("%w: bound generation %d above generation %d", ErrBadRecord, r.Bound, r.Generation)
+	}
+	v := byte(recordV1)
+	if r.Bound != 0 {
+		v = recordV2
+	}
+	b := make([]byte, 0, 26+len(r.Scope)+len(r.KEK)+len(r.EncryptedKeyset))
+	b = append(b, v, byte(r.Purpose))
 	b = binary.BigEndian.AppendUint16(b, uint16(len(r.Scope)))
 	b = append(b, r.Scope...)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(r.KEK)))
 	b = append(b, r.KEK...)
 	b = binary.BigEndian.AppendUint64(b, r.Generation)
+	if v == recordV2 {
+		b = binary.BigEndian.AppendUint64(b, r.Bound)
+	}
 	b = binary.BigEndian.AppendUint32(b, uint32(len(r.EncryptedKeyset)))
 	return append(b, r.EncryptedKeyset...), nil
 }
 
-// UnmarshalBinary decodes what MarshalBinary produced.
+// UnmarshalBinary decodes what MarshalBinary produced, of either version.
 func (r *Record) UnmarshalBinary(b []byte) error {
 	bad := func(what string) error { return fmt.Errorf("%w: %s", ErrBadRecord, what) }
 	if len(b) < 2 {
 		return bad("too short")
 	}
-	if b[0] != recordVersion {
+	v := b[0]
+	if v != recordV1 && v != recordV2 {
 		return bad(fmt.Sprintf("unknown record version %#x", b[0]))
 	}
 	p := Purpose(b[1])
@@ -113,15 +161,28 @@ func (r *Record) UnmarshalBinary(b []byte) error {
 		return bad("KEK URI")
 	}
 	kek, ok := str(n)
-	if !ok || len(b) < 12 {
+	fixed := 12
+	if v == recordV2 {
+		fixed = 20
+	}
+	if !ok || len(b) < fixed {
 		return bad("KEK URI")
 	}
 	gen := binary.BigEndian.Uint64(b)
-	klen := binary.BigEndian.Uint32(b[8:])
-	b = b[12:]
+	b = b[8:]
+	var bound uint64
+	if v == recordV2 {
+		bound = binary.BigEndian.Uint64(b)
+		b = b[8:]
+		if bound == 0 || bound > gen {
+			return bad(fmt.Sprintf("bound generation %d outside 1..%d", bound, gen))
+		}
+	}
+	klen := binary.BigEndian.Uint32(b)
+	b = b[4:]
 	if uint64(len(b)) != uint64(klen) {
 		return bad("keyset length")
 	}
-	*r = Record{Scope: scope, Purpose: p, KEK: kek, Generation: gen, EncryptedKeyset: append([]byte(nil), b...)}
+	*r = Record{Scope: scope, Purpose: p, KEK: kek, Generation: gen, Bound: bound, EncryptedKeyset: append([]byte(nil), b...)}
 	return nil
 }

@@ -32,6 +32,7 @@ type vectorFile struct {
 	KEKURI    string          `json:"kek_uri"`
 	KEKKeyset json.RawMessage `json:"kek_keyset"`
 	Records   []string        `json:"records"`
+	RecordsV1 []string        `json:"records_v1"`
 	Values    []valueVector   `json:"values"`
 	Errors    []errorVector   `json:"errors"`
 }
@@ -150,6 +151,9 @@ func TestVectors(t *testing.T) {
 		if err := rec.UnmarshalBinary(b); err != nil {
 			t.Fatal(err)
 		}
+		if b[0] != 0x02 || rec.Bound != rec.Generation {
+			t.Fatalf("record %s: version %#x, bound generation %d, want version 2 bound to generation %d", rec.Scope, b[0], rec.Bound, rec.Generation)
+		}
 		if again, _ := rec.MarshalBinary(); !bytes.Equal(again, b) {
 			t.Fatalf("record %s does not re-encode to the same bytes", rec.Scope)
 		}
@@ -157,10 +161,14 @@ func TestVectors(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The record opens with plain Tink: its keyset is Tink's
-		// EncryptedKeyset, wrapped with KeysetAD as associated data.
-		h, err := keyset.ReadWithAssociatedData(keyset.NewBinaryReader(bytes.NewReader(rec.EncryptedKeyset)), kekAEAD, cipher.KeysetAD(rec.Scope, rec.Purpose))
+		// EncryptedKeyset, wrapped with the record's associated data, which
+		// binds the generation.
+		h, err := keyset.ReadWithAssociatedData(keyset.NewBinaryReader(bytes.NewReader(rec.EncryptedKeyset)), kekAEAD, rec.AD())
 		if err != nil {
 			t.Fatalf("record %s: %v", rec.Scope, err)
+		}
+		if _, err := keyset.ReadWithAssociatedData(keyset.NewBinaryReader(bytes.NewReader(rec.EncryptedKeyset)), kekAEAD, cipher.KeysetAD(rec.Scope, rec.Purpose)); err == nil {
+			t.Fatalf("record %s opens without its generation in the associated data", rec.Scope)
 		}
 		if rec.Purpose == cipher.PurposeValue {
 			if handles[rec.Scope], err = aead.New(h); err != nil {
@@ -168,6 +176,26 @@ func TestVectors(t *testing.T) {
 			}
 		}
 	}
+	// Version-1 records (no generation bound) still open the same values.
+	legacy := cipher.NewMemStore()
+	for _, enc := range vf.RecordsV1 {
+		b, _ := base64.StdEncoding.DecodeString(enc)
+		var rec cipher.Record
+		if err := rec.UnmarshalBinary(b); err != nil || b[0] != 0x01 || rec.Bound != 0 {
+			t.Fatalf("legacy record: version %#x, bound %d, %v", b[0], rec.Bound, err)
+		}
+		if again, _ := rec.MarshalBinary(); !bytes.Equal(again, b) {
+			t.Fatalf("legacy record %s does not re-encode to the same bytes", rec.Scope)
+		}
+		if _, err := keyset.ReadWithAssociatedData(keyset.NewBinaryReader(bytes.NewReader(rec.EncryptedKeyset)), kekAEAD, cipher.KeysetAD(rec.Scope, rec.Purpose)); err != nil {
+			t.Fatalf("legacy record %s: %v", rec.Scope, err)
+		}
+		legacy.Put(context.Background(), &rec, 0)
+	}
+	if len(vf.RecordsV1) != len(vf.Records) {
+		t.Fatalf("%d legacy records, %d records", len(vf.RecordsV1), len(vf.Records))
+	}
+	legacyRing := newRing(t, kek, legacy)
 	ring := newRing(t, kek, store)
 	ctx := context.Background()
 	if len(vf.Values) < 10 || len(vf.Errors) < 5 {
@@ -191,6 +219,9 @@ func TestVectors(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("opened %#v, want %#v", got, want)
+			}
+			if got, err := columnOnly(t, legacyRing, v.Table, v.Column, cipher.WithPadding(v.Padding)).Open(ctx, ct, row); err != nil || !reflect.DeepEqual(got, want) {
+				t.Fatalf("with the version-1 record: %#v, %v", got, err)
 			}
 			// The bytes after the 5-byte header are Tink's own AES-GCM
 			// output: Tink opens them to the encoded value.
@@ -288,11 +319,19 @@ func generateVectors(t *testing.T) {
 	for _, r := range recs {
 		b, _ := r.MarshalBinary()
 		vf.Records = append(vf.Records, base64.StdEncoding.EncodeToString(b))
-		h, err := keyset.ReadWithAssociatedData(keyset.NewBinaryReader(bytes.NewReader(r.EncryptedKeyset)), a, cipher.KeysetAD(r.Scope, r.Purpose))
+		h, err := keyset.ReadWithAssociatedData(keyset.NewBinaryReader(bytes.NewReader(r.EncryptedKeyset)), a, r.AD())
 		if err != nil {
 			t.Fatal(err)
 		}
 		handles[r.Scope], _ = aead.New(h)
+		// The same keyset as a version-1 record, as older releases wrote it.
+		var buf bytes.Buffer
+		if err := h.WriteWithAssociatedData(keyset.NewBinaryWriter(&buf), a, cipher.KeysetAD(r.Scope, r.Purpose)); err != nil {
+			t.Fatal(err)
+		}
+		v1 := &cipher.Record{Scope: r.Scope, Purpose: r.Purpose, KEK: r.KEK, Generation: r.Generation, EncryptedKeyset: buf.Bytes()}
+		b, _ = v1.MarshalBinary()
+		vf.RecordsV1 = append(vf.RecordsV1, base64.StdEncoding.EncodeToString(b))
 	}
 	for i := range vf.Values {
 		v := &vf.Values[i]

@@ -67,6 +67,9 @@ func TestSealedColumnsAreNotPlaintextPHI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := ring.CreateKeyset(context.Background(), col.Scope(), cipher.PurposeValue); err != nil {
+		t.Fatal(err)
+	}
 	var values []string
 	for i := 0; i < 200; i++ {
 		ct, err := col.Seal(context.Background(), fmt.Sprintf("%03d-%02d-%04d", 100+i, 10+i%80, 1000+i), []byte(fmt.Sprint(i)))

@@ -8,8 +8,11 @@ import (
 )
 
 // EnsureSchema creates every table of the schema, adds the columns and
-// indexes it lacks, and creates the keyset table. It is idempotent and
-// never drops or changes an existing column.
+// indexes it lacks, creates the keyset table, and creates the keysets of
+// columns and indexes that hold no data yet. A missing keyset whose column
+// already holds ciphertext or tokens is an error (cipher.ErrKeysetMissing):
+// keysets are never created for data sealed under other keys. It is
+// idempotent and never drops or changes an existing column.
 func (db *DB) EnsureSchema(ctx context.Context) error {
 	if err := db.keysets.EnsureTable(ctx); err != nil {
 		return err
@@ -18,6 +21,11 @@ func (db *DB) EnsureSchema(ctx context.Context) error {
 		if err := db.ensureTable(ctx, rt); err != nil {
 			return &Error{Op: "ensure schema", Table: rt.t.Name, Err: err}
 		}
+	}
+	if err := db.ensureKeysets(ctx); err != nil {
+		return err
+	}
+	for _, rt := range db.tables {
 		if err := db.warmTable(ctx, rt); err != nil {
 			return err
 		}

@@ -443,8 +443,16 @@ func TestKeysetStoreKeyring(t *testing.T) {
 			wg.Go(func() {
 				<-start
 				row := fmt.Sprint(i)
-				ct, err := c.Seal(ctx, "Ada Lovelace", []byte(row))
-				_, ierr := ksRingOf(i, a, b).IndexKeys(ctx, "patients.name")
+				r := ksRingOf(i, a, b)
+				_, err := r.CreateKeyset(ctx, "patients.name", cipher.PurposeValue)
+				_, ierr := r.CreateKeyset(ctx, "patients.name", cipher.PurposeIndex)
+				var ct []byte
+				if err == nil {
+					ct, err = c.Seal(ctx, "Ada Lovelace", []byte(row))
+				}
+				if ierr == nil {
+					_, ierr = r.IndexKeys(ctx, "patients.name")
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				cts = append(cts, sealed{ct, row})
@@ -571,14 +579,17 @@ func TestKeysetStoreKEKOutage(t *testing.T) {
 		c := ksColumn(t, r)
 
 		kek.down.Store(true)
-		if _, err := c.Seal(ctx, "x", nil); !errors.Is(err, cipher.ErrKMSUnavailable) {
-			t.Fatalf("Seal with the KEK down: %v, want ErrKMSUnavailable", err)
+		if _, err := r.CreateKeyset(ctx, "patients.name", cipher.PurposeValue); !errors.Is(err, cipher.ErrKMSUnavailable) {
+			t.Fatalf("CreateKeyset with the KEK down: %v, want ErrKMSUnavailable", err)
 		}
 		if recs, err := store.List(ctx); err != nil || len(recs) != 0 {
 			t.Fatalf("after a failed create the table holds %v (%v), want nothing", recs, err)
 		}
 
 		kek.down.Store(false)
+		if _, err := r.CreateKeyset(ctx, "patients.name", cipher.PurposeValue); err != nil {
+			t.Fatal(err)
+		}
 		ct, err := c.Seal(ctx, "x", []byte("r"))
 		if err != nil {
 			t.Fatal(err)

@@ -55,11 +55,12 @@ type bloomRT struct {
 }
 
 type compoundRT struct {
-	idx  *CompoundIndex
-	c    *blindindex.Compound
-	keys *cipher.IndexKeysCache
-	cols []*colRT
-	chs  []blindindex.Chain
+	idx   *CompoundIndex
+	scope string
+	c     *blindindex.Compound
+	keys  *cipher.IndexKeysCache
+	cols  []*colRT
+	chs   []blindindex.Chain
 }
 
 // gramBits is the width of prefix and substring gram tokens off
@@ -80,7 +81,7 @@ func newTableRT(t *Table, d *dialect, ring *cipher.Keyring) (*tableRT, error) {
 	for _, c := range t.Columns {
 		scope := c.Scope
 		if scope == "" {
-			scope = t.Name + "." + c.Name
+			scope = cipher.DefaultScope(t.Name, c.Name)
 		}
 		seal, err := ring.Column(t.Name, c.Name, cipher.WithScope(scope), cipher.WithPadding(c.Padding), cipher.WithMaxLength(c.MaxLength))
 		if err != nil {
@@ -116,7 +117,8 @@ func newTableRT(t *Table, d *dialect, ring *cipher.Keyring) (*tableRT, error) {
 	}
 	for _, ci := range t.Compound {
 		parts := make([]blindindex.CompoundPart, len(ci.Parts))
-		cr := &compoundRT{idx: ci, keys: ring.IndexKeysCache(t.Name + "." + ci.Name)}
+		scope := cipher.DefaultScope(t.Name, ci.Name)
+		cr := &compoundRT{idx: ci, scope: scope, keys: ring.IndexKeysCache(scope)}
 		for i, p := range ci.Parts {
 			parts[i] = blindindex.CompoundPart{Field: p.Column, Transforms: p.Transforms}
 			col, ok := rt.cols[p.Column]

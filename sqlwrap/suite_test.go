@@ -417,6 +417,11 @@ func TestMissingColumnRefused(t *testing.T) {
 		if !errors.Is(err, ErrMissingColumn) || !strings.Contains(err.Error(), "ssn_eq") {
 			t.Fatalf("verify: %v", err)
 		}
+		for _, p := range []cipher.Purpose{cipher.PurposeValue, cipher.PurposeIndex} {
+			if _, err := ring.CreateKeyset(ctx, "patients.ssn", p); err != nil {
+				t.Fatal(err)
+			}
+		}
 		pats, _ := db.Table("patients")
 		if _, err := pats.Insert(ctx, Row{"id": int64(1), "ssn": "078-05-1120"}); !errors.Is(err, ErrMissingColumn) {
 			t.Fatalf("insert into incomplete table: %v", err)

@@ -72,9 +72,10 @@ func (ta *TableAccess) ready(ctx context.Context) error {
 	return ta.db.verifyTable(ctx, ta.rt)
 }
 
-// warm loads (creating on first use) every keyset of the table before a
-// transaction starts: creating one inside a write transaction would wait on
-// that transaction's own lock on SQLite.
+// warm loads every keyset of the table before a transaction starts:
+// loading one inside a write transaction would wait on that transaction's
+// own lock on SQLite. It never creates a keyset (EnsureSchema does, for
+// empty columns): a missing one is cipher.ErrKeysetMissing.
 func (ta *TableAccess) warm(ctx context.Context) error {
 	if ta.rt.warmed.Load() {
 		return nil

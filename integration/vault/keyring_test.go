@@ -50,6 +50,11 @@ func TestKeyringOverVault(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := counter.n.Load()
+	for _, p := range []cipher.Purpose{cipher.PurposeValue, cipher.PurposeIndex} {
+		if _, err := ring.CreateKeyset(ctx, "patients.ssn", p); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var cts [][]byte
 	for i := 0; i < 1000; i++ {
 		ct, err := ssn.Seal(ctx, fmt.Sprintf("900-00-%04d", i), []byte(fmt.Sprint(i)))
