@@ -30,6 +30,13 @@ var (
 	ErrRowBinding = errors.New("row-binding value needed")
 )
 
+// Errors of transactions, handles and index state.
+var (
+	// ErrUnbound: a zero-value handle (a DB, Tx, TableAccess or Field not
+	// obtained from Open, BeginTx, Table or Field) was used.
+	ErrUnbound = errors.New("phicrypt: handle not obtained from an open DB")
+)
+
 // Error locates a failure.
 type Error struct {
 	Op     string

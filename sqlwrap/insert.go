@@ -7,6 +7,11 @@ import (
 // Insert seals and writes one row. It returns the key: the row's own, or
 // the one the database generated.
 func (ta *TableAccess) Insert(ctx context.Context, row Row) (any, error) {
+	ctx, done, err := ta.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if err := ta.warm(ctx); err != nil {
 		return nil, err
 	}
@@ -15,7 +20,7 @@ func (ta *TableAccess) Insert(ctx context.Context, row Row) (any, error) {
 	}
 	// Side-table tokens and the row must land together.
 	var key any
-	err := ta.inTx(ctx, func(t *TableAccess) error {
+	err = ta.inTx(ctx, func(t *TableAccess) error {
 		var err error
 		key, err = t.insert(ctx, row)
 		return err
@@ -92,6 +97,11 @@ func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 // the table came from a Tx). If any row fails, for any reason (a bad
 // value, a key-service outage), nothing is written.
 func (ta *TableAccess) InsertBatch(ctx context.Context, rows []Row) ([]any, error) {
+	ctx, done, err := ta.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if err := ta.warm(ctx); err != nil {
 		return nil, err
 	}

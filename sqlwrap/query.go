@@ -449,6 +449,11 @@ func (b *builder) sqlText(q Query) (string, error) {
 // Find returns the rows matching every condition, decrypted, with false
 // positives of the tokens removed. The limit applies after that filtering.
 func (ta *TableAccess) Find(ctx context.Context, q Query) ([]Row, error) {
+	ctx, done, err := ta.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if err := ta.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -495,6 +500,11 @@ func (ta *TableAccess) Find(ctx context.Context, q Query) ([]Row, error) {
 // Explain returns the database's plan for the SELECT a Find would run,
 // so tests and operators can see that the indexes are used.
 func (ta *TableAccess) Explain(ctx context.Context, q Query) (string, error) {
+	ctx, done, err := ta.enter(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer done()
 	b := &builder{ta: ta}
 	if err := b.build(ctx, q); err != nil {
 		return "", err
@@ -536,6 +546,11 @@ func (ta *TableAccess) Explain(ctx context.Context, q Query) (string, error) {
 
 // Get returns the row with the given key.
 func (ta *TableAccess) Get(ctx context.Context, key any) (Row, error) {
+	ctx, done, err := ta.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if err := ta.ready(ctx); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,11 @@ import (
 // Update seals and writes the columns present in row for the row with the
 // given key.
 func (ta *TableAccess) Update(ctx context.Context, key any, row Row) error {
+	ctx, done, err := ta.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	if err := ta.warm(ctx); err != nil {
 		return err
 	}
@@ -88,6 +93,11 @@ func (ta *TableAccess) update(ctx context.Context, key any, row Row) error {
 
 // Delete removes the row with the given key.
 func (ta *TableAccess) Delete(ctx context.Context, key any) error {
+	ctx, done, err := ta.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	if ta.tx == nil && len(ta.rt.side) > 0 {
 		return ta.inTx(ctx, func(t *TableAccess) error { return t.delete(ctx, key) })
 	}
