@@ -11,6 +11,9 @@ import (
 // indexes it lacks, and creates the keyset table. It is idempotent and
 // never drops or changes an existing column.
 func (db *DB) EnsureSchema(ctx context.Context) error {
+	if db == nil || db.db == nil || db.keysets == nil {
+		return ErrUnbound
+	}
 	if err := db.keysets.EnsureTable(ctx); err != nil {
 		return err
 	}
@@ -139,6 +142,9 @@ func (db *DB) existingColumns(ctx context.Context, table string) (map[string]boo
 // row without its token columns would make it unsearchable, and reading
 // one without its ciphertext column would return nothing for PHI.
 func (db *DB) VerifySchema(ctx context.Context) error {
+	if db == nil || db.db == nil {
+		return ErrUnbound
+	}
 	for _, rt := range db.tables {
 		if err := db.verifyTable(ctx, rt); err != nil {
 			return err

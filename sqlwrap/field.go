@@ -24,6 +24,9 @@ type Field struct {
 // Field returns a Field for table.column in the row whose row-binding
 // value is row (nil when the table has no row binding).
 func (db *DB) Field(ctx context.Context, table, column string, row any) (*Field, error) {
+	if ctx == nil {
+		return nil, &Error{Op: "field", Table: table, Column: column, Err: errNilContext}
+	}
 	ta, err := db.Table(table)
 	if err != nil {
 		return nil, err
@@ -41,8 +44,19 @@ func (db *DB) Field(ctx context.Context, table, column string, row any) (*Field,
 	return f, nil
 }
 
+// bound reports whether f came from DB.Field.
+func (f *Field) bound() error {
+	if f == nil || f.ta == nil || f.cr == nil || f.ctx == nil {
+		return fmt.Errorf("%w: get a Field from DB.Field", ErrUnbound)
+	}
+	return nil
+}
+
 // Value seals V.
 func (f *Field) Value() (driver.Value, error) {
+	if err := f.bound(); err != nil {
+		return nil, err
+	}
 	if f.V == nil {
 		if !f.cr.c.Nullable {
 			return nil, f.ta.fail("seal", f.cr.c.Name, ErrNotNull)
@@ -62,6 +76,9 @@ func (f *Field) Value() (driver.Value, error) {
 
 // Scan opens a stored ciphertext into V.
 func (f *Field) Scan(src any) error {
+	if err := f.bound(); err != nil {
+		return err
+	}
 	switch s := src.(type) {
 	case nil:
 		f.V = nil
@@ -84,6 +101,9 @@ func (f *Field) Scan(src any) error {
 // Substring side tables cannot be written through a Field: use the
 // wrapper's Insert or Update for such columns.
 func (f *Field) Tokens() (map[string]any, error) {
+	if err := f.bound(); err != nil {
+		return nil, err
+	}
 	if (f.cr.sub != nil || f.cr.pre != nil) && f.ta.rt.d.fts || f.cr.sub != nil && !f.ta.rt.d.pgBloom {
 		return nil, f.ta.fail("tokens", f.cr.c.Name, fmt.Errorf("%w: substring tokens live in a side table; write this column with Insert or Update", ErrUnsupported))
 	}

@@ -138,3 +138,131 @@ func TestIssue8_11_TxHandleSharedByGoroutines(t *testing.T) {
 		}
 	})
 }
+
+// --- item 9: no panic on a zero value ---
+
+// noPanic runs f and fails the test if it panics or returns no error.
+func noPanic(t *testing.T, name string, f func() error) {
+	t.Helper()
+	var err error
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Errorf("%s panicked: %v", name, r)
+				err = errors.New("panicked")
+			}
+		}()
+		err = f()
+	}()
+	if err == nil {
+		t.Errorf("%s on a zero value: no error", name)
+	}
+}
+
+func TestIssue8_9_ZeroValuesDoNotPanic(t *testing.T) {
+	ctx := context.Background()
+	var nilField *Field
+	for name, f := range map[string]*Field{"Field{}": {}, "Field{V}": {V: "078-05-1120"}, "(*Field)(nil)": nilField} {
+		noPanic(t, name+".Value", func() error { _, err := f.Value(); return err })
+		noPanic(t, name+".Scan(bytes)", func() error { return f.Scan([]byte("not a ciphertext")) })
+		noPanic(t, name+".Scan(nil)", func() error { return f.Scan(nil) })
+		noPanic(t, name+".Tokens", func() error { _, err := f.Tokens(); return err })
+	}
+	var nilTA *TableAccess
+	for name, ta := range map[string]*TableAccess{"TableAccess{}": {}, "(*TableAccess)(nil)": nilTA} {
+		noPanic(t, name+".Insert", func() error { _, err := ta.Insert(ctx, Row{"id": int64(1)}); return err })
+		noPanic(t, name+".InsertBatch", func() error { _, err := ta.InsertBatch(ctx, []Row{{"id": int64(1)}}); return err })
+		noPanic(t, name+".Get", func() error { _, err := ta.Get(ctx, int64(1)); return err })
+		noPanic(t, name+".Find", func() error { _, err := ta.Find(ctx, Query{}); return err })
+		noPanic(t, name+".Explain", func() error { _, err := ta.Explain(ctx, Query{}); return err })
+		noPanic(t, name+".Update", func() error { return ta.Update(ctx, int64(1), Row{"ssn": "x"}) })
+		noPanic(t, name+".Delete", func() error { return ta.Delete(ctx, int64(1)) })
+	}
+	var nilTx *Tx
+	for name, tx := range map[string]*Tx{"Tx{}": {}, "(*Tx)(nil)": nilTx} {
+		noPanic(t, name+".Table", func() error { _, err := tx.Table("patients"); return err })
+		noPanic(t, name+".Commit", func() error { return tx.Commit() })
+		noPanic(t, name+".Rollback", func() error { return tx.Rollback() })
+	}
+	var nilDB *DB
+	for name, db := range map[string]*DB{"DB{}": {}, "(*DB)(nil)": nilDB} {
+		noPanic(t, name+".EnsureSchema", func() error { return db.EnsureSchema(ctx) })
+		noPanic(t, name+".BeginTx", func() error { _, err := db.BeginTx(ctx, nil); return err })
+		noPanic(t, name+".Table", func() error { _, err := db.Table("patients"); return err })
+		noPanic(t, name+".Field", func() error { _, err := db.Field(ctx, "patients", "ssn", int64(1)); return err })
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s: panicked: %v", name, r)
+				}
+			}()
+			db.VerifySchema(ctx)
+			db.Close()
+			db.KeysetStore()
+			db.SQL()
+		}()
+	}
+	type pat struct {
+		ID  int64  `db:"id"`
+		SSN string `db:"ssn"`
+	}
+	var nilTyped *Typed[pat]
+	for name, ty := range map[string]*Typed[pat]{"Typed{}": {}, "(*Typed)(nil)": nilTyped} {
+		noPanic(t, name+".Insert", func() error { _, err := ty.Insert(ctx, &pat{ID: 1}); return err })
+		noPanic(t, name+".InsertBatch", func() error { _, err := ty.InsertBatch(ctx, []pat{{ID: 1}}); return err })
+		noPanic(t, name+".Update", func() error { return ty.Update(ctx, int64(1), &pat{ID: 1}) })
+		noPanic(t, name+".Delete", func() error { return ty.Delete(ctx, int64(1)) })
+		noPanic(t, name+".Get", func() error { _, err := ty.Get(ctx, int64(1)); return err })
+		noPanic(t, name+".Find", func() error { _, err := ty.Find(ctx, Query{}); return err })
+	}
+}
+
+// TestIssue8_9_BadInputDoesNotPanic gives bound handles bad input: a zero
+// Field used as a Scan destination of open rows (the sqlx.Select case: a
+// panic there left the rows open and the goroutine stuck), a nil struct
+// pointer to Typed.
+func TestIssue8_9_BadInputDoesNotPanic(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		f := newFixture(t, d, patientSchema(24))
+		f.sql.SetMaxOpenConns(1)
+		if _, err := f.pats.InsertBatch(ctx, samplePatients); err != nil {
+			t.Fatal(err)
+		}
+		noPanic(t, "Scan into a zero Field", func() error {
+			rows, err := f.sql.QueryContext(ctx, "SELECT ssn FROM patients WHERE ssn IS NOT NULL")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var scanErr error
+			for rows.Next() {
+				var fd Field
+				if err := rows.Scan(&fd); err != nil {
+					scanErr = err
+				}
+			}
+			return scanErr
+		})
+		// The single connection came back to the pool.
+		if _, err := f.pats.Get(ctx, int64(1)); err != nil {
+			t.Fatalf("after the failed scans: %v", err)
+		}
+		type pat struct {
+			ID  int64  `db:"id"`
+			MRN string `db:"mrn"`
+		}
+		ty, err := For[pat](f.db, "patients")
+		if err != nil {
+			t.Fatal(err)
+		}
+		noPanic(t, "Typed.Insert(nil)", func() error { _, err := ty.Insert(ctx, nil); return err })
+		noPanic(t, "Typed.Update(nil)", func() error { return ty.Update(ctx, int64(1), nil) })
+		noPanic(t, "Find(nil context)", func() error {
+			//lint:ignore SA1012 a nil context is the bad input under test
+			_, err := f.pats.Find(nil, Query{Where: []Pred{Eq("mrn", "MRN-0001")}}) //nolint:staticcheck
+			return err
+		})
+	})
+}

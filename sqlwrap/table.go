@@ -24,6 +24,9 @@ func (ta *TableAccess) enter(ctx context.Context) (context.Context, func(), erro
 	if ta == nil || ta.db == nil || ta.rt == nil {
 		return ctx, nil, ErrUnbound
 	}
+	if ctx == nil {
+		return ctx, nil, ta.fail("call", "", errNilContext)
+	}
 	if ta.tc == nil {
 		return ctx, func() {}, nil
 	}

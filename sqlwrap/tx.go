@@ -34,15 +34,14 @@ func newTxConn(tx *sql.Tx) *txConn {
 	return &txConn{tx: tx, turn: make(chan struct{}, 1), stmts: map[string]*sql.Stmt{}}
 }
 
+var errNilContext = errors.New("nil context (use context.Background())")
+
 // turnKey marks a context whose operation already holds a txConn's turn,
 // so that an operation that calls another does not wait on itself.
 type turnKey struct{ c *txConn }
 
 // take waits for the connection's turn, or for ctx to end.
 func (c *txConn) take(ctx context.Context) (context.Context, func(), error) {
-	if ctx == nil {
-		return nil, nil, errors.New("phicrypt: nil context")
-	}
 	if ctx.Value(turnKey{c}) != nil {
 		return ctx, func() {}, nil
 	}
@@ -83,6 +82,9 @@ func (c *txConn) stmt(ctx context.Context, pool *sync.Map, query string) (*sql.S
 func (db *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 	if db == nil || db.db == nil {
 		return nil, ErrUnbound
+	}
+	if ctx == nil {
+		return nil, errNilContext
 	}
 	tx, err := db.db.BeginTx(ctx, opts)
 	if err != nil {
