@@ -9,12 +9,17 @@ package sqlwrap
 //     operations take turns on the transaction's connection, without a data
 //     race and without a deadlock.
 //   - item 9: no exported method panics on a zero value (Field, TableAccess,
-//     Tx, DB): each returns an error.
+//     Tx, DB, Typed): each returns an error.
+//   - item 4: a Field writes only what its Tokens fully cover: it refuses to
+//     seal a column with a prefix or substring index or one that is part of
+//     a compound index (whose tokens need other columns or side tables), and
+//     says to use TableAccess.Insert or Update; it still reads them.
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -264,5 +269,62 @@ func TestIssue8_9_BadInputDoesNotPanic(t *testing.T) {
 			_, err := f.pats.Find(nil, Query{Where: []Pred{Eq("mrn", "MRN-0001")}}) //nolint:staticcheck
 			return err
 		})
+	})
+}
+
+// --- item 4: db.Field writes only columns whose tokens it covers ---
+
+func TestIssue8_4_FieldRefusesColumnsItCannotIndex(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, patientSchema(24))
+		if _, err := f.pats.Insert(ctx, samplePatients[0]); err != nil {
+			t.Fatal(err)
+		}
+		for col, v := range map[string]any{
+			"last_name": "Smith",                                    // prefix index and compound part
+			"notes":     "penicillin",                               // substring index
+			"dob":       cipher.Date{Year: 1948, Month: 3, Day: 17}, // compound part only
+		} {
+			fd, err := f.db.Field(ctx, "patients", col, int64(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fd.V = v
+			_, err = fd.Value()
+			if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "Insert or Update") || !strings.Contains(err.Error(), col) {
+				t.Errorf("Field(%s).Value: %v, want ErrUnsupported naming the column and Insert or Update", col, err)
+			}
+			if _, err := fd.Tokens(); !errors.Is(err, ErrUnsupported) {
+				t.Errorf("Field(%s).Tokens: %v, want ErrUnsupported", col, err)
+			}
+			// Reading through a Field still works.
+			back, _ := f.db.Field(ctx, "patients", col, int64(1))
+			if err := f.sql.QueryRowContext(ctx, "SELECT "+col+" FROM patients WHERE id = 1").Scan(back); err != nil || back.V != samplePatients[0][col] {
+				t.Errorf("Field(%s).Scan: %v, %v", col, back.V, err)
+			}
+		}
+		// An equality-only column: written through a Field with its
+		// tokens, the row is found by Eq.
+		mrn, err := f.db.Field(ctx, "patients", "mrn", int64(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mrn.V = "MRN-FIELD"
+		toks, err := mrn.Tokens()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(toks) != 1 || toks["mrn_eq"] == nil {
+			t.Fatalf("tokens of mrn: %v", toks)
+		}
+		ph := f.db.d.ph
+		if _, err := f.sql.ExecContext(ctx, fmt.Sprintf("UPDATE patients SET mrn = %s, mrn_eq = %s WHERE id = %s", ph(1), ph(2), ph(3)), mrn, toks["mrn_eq"], 1); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.pats.Find(ctx, Query{Where: []Pred{Eq("mrn", "MRN-FIELD")}})
+		if err != nil || fmt.Sprint(ids(rows)) != "[1]" {
+			t.Fatalf("Eq after a Field write: %v, %v", ids(rows), err)
+		}
 	})
 }
