@@ -17,7 +17,13 @@ func (db *DB) EnsureSchema(ctx context.Context) error {
 	if err := db.keysets.EnsureTable(ctx); err != nil {
 		return err
 	}
+	if err := db.ensureIndexTable(ctx); err != nil {
+		return err
+	}
 	for _, rt := range db.tables {
+		if err := db.recordIndexes(ctx, rt); err != nil {
+			return &Error{Op: "ensure schema", Table: rt.t.Name, Err: err}
+		}
 		if err := db.ensureTable(ctx, rt); err != nil {
 			return &Error{Op: "ensure schema", Table: rt.t.Name, Err: err}
 		}
@@ -175,6 +181,9 @@ func (db *DB) verifyTable(ctx context.Context, rt *tableRT) error {
 		if err != nil || !(have["tok"] && have["k"] || db.d.fts && have["toks"]) {
 			return &Error{Op: "verify schema", Table: br.table, Column: "tok", Err: ErrMissingColumn}
 		}
+	}
+	if err := db.loadIndexStates(ctx, rt); err != nil {
+		return err
 	}
 	rt.verified.Store(true)
 	return nil

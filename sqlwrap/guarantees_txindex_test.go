@@ -14,16 +14,23 @@ package sqlwrap
 //     seal a column with a prefix or substring index or one that is part of
 //     a compound index (whose tokens need other columns or side tables), and
 //     says to use TableAccess.Insert or Update; it still reads them.
+//   - item 3: an index answers only once its tokens cover every row. An
+//     index added to a table that has rows, or whose definition changed, is
+//     "building" in phicrypt_indexes and queries through it fail with
+//     ErrIndexNotReady; DB.Reindex backfills it in batches, resumes after an
+//     interruption, and marks it ready. On an empty table it is ready at once.
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/phicrypt/phicrypt/blindindex"
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/internal/testdb"
 )
@@ -195,6 +202,7 @@ func TestIssue8_9_ZeroValuesDoNotPanic(t *testing.T) {
 		noPanic(t, name+".BeginTx", func() error { _, err := db.BeginTx(ctx, nil); return err })
 		noPanic(t, name+".Table", func() error { _, err := db.Table("patients"); return err })
 		noPanic(t, name+".Field", func() error { _, err := db.Field(ctx, "patients", "ssn", int64(1)); return err })
+		noPanic(t, name+".Reindex", func() error { return db.Reindex(ctx, "patients", "ssn_eq", nil) })
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
@@ -325,6 +333,293 @@ func TestIssue8_4_FieldRefusesColumnsItCannotIndex(t *testing.T) {
 		rows, err := f.pats.Find(ctx, Query{Where: []Pred{Eq("mrn", "MRN-FIELD")}})
 		if err != nil || fmt.Sprint(ids(rows)) != "[1]" {
 			t.Fatalf("Eq after a Field write: %v, %v", ids(rows), err)
+		}
+	})
+}
+
+// --- item 3: index state and Reindex ---
+
+// grownSchema is patientSchema with new indexes of every kind on
+// first_name: equality, prefix, substring, and a compound with dob.
+func grownSchema() *Schema {
+	s := patientSchema(24)
+	t := s.Tables[0]
+	for _, c := range t.Columns {
+		if c.Name == "first_name" {
+			c.Equality = []*EqualityIndex{{Name: "first_name_eq", Transforms: "casefold", Bits: 24}}
+			c.Bloom = []*BloomIndex{
+				{Name: "first_name_prefix", Kind: blindindex.Prefix, Transforms: "casefold", MinGram: 2, MaxGram: 6, M: 65536, K: 2},
+				{Name: "first_name_sub", Kind: blindindex.Substring, Transforms: "casefold", MinGram: 3, MaxGram: 3, MaxGrams: 256, M: 65536, K: 2},
+			}
+		}
+	}
+	t.Compound = append(t.Compound, &CompoundIndex{Name: "first_dob", Bits: 24, Parts: []CompoundPart{{Column: "first_name", Transforms: "casefold"}, {Column: "dob"}}})
+	return s
+}
+
+// reopen opens the fixture's database again under another schema, with a
+// keyring over the same keyset store.
+func (f *fixture) reopen(t *testing.T, s *Schema) *DB {
+	t.Helper()
+	store, err := NewKeysetStore(f.sql, string(f.d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := cipher.NewKeyring(cipher.Config{KEK: f.kek, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(f.sql, string(f.d), s, ring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func indexState(t *testing.T, f *fixture, index string) (state string, progress *string) {
+	t.Helper()
+	err := f.sql.QueryRow(fmt.Sprintf("SELECT state, progress_key FROM phicrypt_indexes WHERE table_name = 'patients' AND index_name = '%s'", index)).Scan(&state, &progress)
+	if err != nil {
+		t.Fatalf("state of %s: %v", index, err)
+	}
+	return state, progress
+}
+
+func populate(t *testing.T, f *fixture, n int) []Row {
+	t.Helper()
+	var rows []Row
+	for i := 1; i <= n; i++ {
+		rows = append(rows, Row{"id": int64(i), "mrn": fmt.Sprintf("MRN-%04d", i), "last_name": []string{"Garcia", "Smithers", "Jones", "Johnson", "Brown", "Browning", "Smith"}[i%7],
+			"first_name": []string{"Anna", "Annette", "Bob", "Roberta", "Hannah"}[i%5], "dob": cipher.Date{Year: 1950 + i%3, Month: 1, Day: 1}})
+	}
+	if _, err := f.pats.InsertBatch(context.Background(), rows); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// newIndexQueries are one query through each new index, with the ids of
+// the rows (1..n, as populate writes them, plus extra) that match.
+func newIndexQueries(n int, extra map[int64]string) map[string]struct {
+	q    Query
+	want string
+} {
+	first := func(i int64) string {
+		if s, ok := extra[i]; ok {
+			return s
+		}
+		return []string{"Anna", "Annette", "Bob", "Roberta", "Hannah"}[i%5]
+	}
+	match := func(f func(i int64, name string) bool) string {
+		var out []int64
+		for i := int64(1); i <= int64(n); i++ {
+			if f(i, first(i)) {
+				out = append(out, i)
+			}
+		}
+		for i := range extra {
+			if i > int64(n) && f(i, first(i)) {
+				out = append(out, i)
+			}
+		}
+		sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
+		return fmt.Sprint(out)
+	}
+	dob := cipher.Date{Year: 1951, Month: 1, Day: 1}
+	return map[string]struct {
+		q    Query
+		want string
+	}{
+		"first_name_eq":     {Query{Where: []Pred{Eq("first_name", "ANNA")}}, match(func(_ int64, s string) bool { return s == "Anna" })},
+		"first_name_prefix": {Query{Where: []Pred{Prefix("first_name", "ann")}}, match(func(_ int64, s string) bool { return strings.HasPrefix(s, "Ann") })},
+		"first_name_sub":    {Query{Where: []Pred{Contains("first_name", "ann")}}, match(func(_ int64, s string) bool { return strings.Contains(strings.ToLower(s), "ann") })},
+		"first_dob": {Query{Where: []Pred{Eq("first_name", "bob"), Eq("dob", dob)}}, match(func(i int64, s string) bool {
+			return s == "Bob" && (i > int64(n) || i%3 == 1)
+		})},
+	}
+}
+
+func TestIssue8_3_IndexAddedToPopulatedTable(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, patientSchema(24))
+		const n = 23
+		populate(t, f, n)
+
+		db := f.reopen(t, grownSchema())
+		if err := db.EnsureSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pats, _ := db.Table("patients")
+		for index, c := range newIndexQueries(n, nil) {
+			_, err := pats.Find(ctx, c.q)
+			if !errors.Is(err, ErrIndexNotReady) || !strings.Contains(err.Error(), index) || !strings.Contains(err.Error(), "Reindex") {
+				t.Errorf("%s before Reindex: %v, want ErrIndexNotReady naming the index and Reindex", index, err)
+			}
+			if st, _ := indexState(t, f, index); st != "building" {
+				t.Errorf("%s: state %s, want building", index, st)
+			}
+		}
+		// Old indexes still answer.
+		if rows, err := pats.Find(ctx, Query{Where: []Pred{Eq("mrn", "MRN-0007")}}); err != nil || fmt.Sprint(ids(rows)) != "[7]" {
+			t.Fatalf("old index: %v, %v", ids(rows), err)
+		}
+		// A row written while the index builds carries its tokens.
+		extra := map[int64]string{100: "Annabel", 101: "Bob"}
+		if _, err := pats.Insert(ctx, Row{"id": int64(100), "mrn": "MRN-0100", "last_name": "New", "first_name": "Annabel", "dob": cipher.Date{Year: 1951, Month: 1, Day: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pats.Insert(ctx, Row{"id": int64(101), "mrn": "MRN-0101", "last_name": "New", "first_name": "Bob", "dob": cipher.Date{Year: 1951, Month: 1, Day: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		// A second EnsureSchema keeps the indexes building.
+		if err := db.EnsureSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pats.Find(ctx, newIndexQueries(n, extra)["first_name_eq"].q); !errors.Is(err, ErrIndexNotReady) {
+			t.Fatalf("after a second EnsureSchema: %v", err)
+		}
+		for index, c := range newIndexQueries(n, extra) {
+			if err := db.Reindex(ctx, "patients", index, &ReindexOptions{BatchSize: 4}); err != nil {
+				t.Fatalf("Reindex %s: %v", index, err)
+			}
+			rows, err := pats.Find(ctx, c.q)
+			if err != nil || fmt.Sprint(ids(rows)) != c.want {
+				t.Errorf("%s after Reindex: %v, %v; want %s", index, ids(rows), err, c.want)
+			}
+			if st, p := indexState(t, f, index); st != "ready" || p != nil {
+				t.Errorf("%s: state %s, progress %v after Reindex", index, st, p)
+			}
+		}
+		// Another process, opened after the backfill, sees the indexes ready.
+		other := f.reopen(t, grownSchema())
+		op, _ := other.Table("patients")
+		c := newIndexQueries(n, extra)["first_name_prefix"]
+		if rows, err := op.Find(ctx, c.q); err != nil || fmt.Sprint(ids(rows)) != c.want {
+			t.Fatalf("other process: %v, %v", ids(rows), err)
+		}
+		if err := db.Reindex(ctx, "patients", "no_such_index", nil); !errors.Is(err, ErrUnknownIndex) {
+			t.Fatalf("unknown index: %v", err)
+		}
+	})
+}
+
+func TestIssue8_3_NewIndexOnEmptyTableIsReady(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, patientSchema(24))
+		db := f.reopen(t, grownSchema())
+		if err := db.EnsureSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, index := range []string{"ssn_eq", "last_name_prefix", "notes_sub", "name_dob", "first_name_eq", "first_name_sub", "first_dob"} {
+			if st, _ := indexState(t, f, index); st != "ready" {
+				t.Errorf("%s on an empty table: %s", index, st)
+			}
+		}
+		pats, _ := db.Table("patients")
+		if _, err := pats.Insert(ctx, Row{"id": int64(1), "mrn": "MRN-1", "last_name": "X", "first_name": "Anna", "dob": cipher.Date{Year: 1951, Month: 1, Day: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		if rows, err := pats.Find(ctx, Query{Where: []Pred{Contains("first_name", "nna")}}); err != nil || len(rows) != 1 {
+			t.Fatalf("Find: %v, %v", ids(rows), err)
+		}
+	})
+}
+
+func TestIssue8_3_ReindexResumesAfterInterruption(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, patientSchema(24))
+		const n, batch = 23, 5
+		populate(t, f, n)
+		db := f.reopen(t, grownSchema())
+		if err := db.EnsureSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pats, _ := db.Table("patients")
+		for index, c := range newIndexQueries(n, nil) {
+			cctx, cancel := context.WithCancel(ctx)
+			err := db.Reindex(cctx, "patients", index, &ReindexOptions{BatchSize: batch, Progress: func(int64) { cancel() }})
+			cancel()
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("%s: interrupted Reindex: %v", index, err)
+			}
+			st, p := indexState(t, f, index)
+			if st != "building" || p == nil || *p != fmt.Sprint(batch) {
+				t.Fatalf("%s after the first batch: state %s, progress %v", index, st, p)
+			}
+			if _, err := pats.Find(ctx, c.q); !errors.Is(err, ErrIndexNotReady) {
+				t.Fatalf("%s part-built: %v", index, err)
+			}
+			// Resumed in another process: it rewrites only the rows left.
+			again := f.reopen(t, grownSchema())
+			var done int64
+			if err := again.Reindex(ctx, "patients", index, &ReindexOptions{BatchSize: batch, Progress: func(n int64) { done = n }}); err != nil {
+				t.Fatal(err)
+			}
+			if done != n-batch {
+				t.Errorf("%s: resumed Reindex rewrote %d rows, want %d", index, done, n-batch)
+			}
+			rows, err := pats.Find(ctx, c.q)
+			if err != nil || fmt.Sprint(ids(rows)) != c.want {
+				t.Errorf("%s after the resumed Reindex: %v, %v; want %s", index, ids(rows), err, c.want)
+			}
+		}
+	})
+}
+
+func TestIssue8_3_ChangedDefinitionGoesBuilding(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, patientSchema(24))
+		const n = 12
+		populate(t, f, n)
+		changed := patientSchema(24)
+		for _, c := range changed.Tables[0].Columns {
+			if c.Name == "mrn" {
+				c.Equality[0].Bits = 20
+			}
+			if c.Name == "last_name" {
+				c.Bloom[0].MaxGram = 6
+			}
+		}
+		db := f.reopen(t, changed)
+		// Before EnsureSchema: the recorded definition is not this
+		// schema's, so the index refuses rather than answer with the old
+		// tokens.
+		pats, _ := db.Table("patients")
+		q := Query{Where: []Pred{Eq("mrn", "MRN-0003")}}
+		if _, err := pats.Find(ctx, q); !errors.Is(err, ErrIndexNotReady) {
+			t.Fatalf("changed bits before EnsureSchema: %v", err)
+		}
+		if err := db.EnsureSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, index := range []string{"mrn_eq", "last_name_prefix"} {
+			if st, _ := indexState(t, f, index); st != "building" {
+				t.Errorf("%s with a changed definition: %s", index, st)
+			}
+		}
+		if st, _ := indexState(t, f, "ssn_eq"); st != "ready" {
+			t.Errorf("unchanged ssn_eq: %s", st)
+		}
+		if _, err := pats.Find(ctx, q); !errors.Is(err, ErrIndexNotReady) {
+			t.Fatalf("changed bits: %v", err)
+		}
+		if _, err := pats.Find(ctx, Query{Where: []Pred{Prefix("last_name", "smith")}}); !errors.Is(err, ErrIndexNotReady) {
+			t.Fatalf("changed grams: %v", err)
+		}
+		for _, index := range []string{"mrn_eq", "last_name_prefix"} {
+			if err := db.Reindex(ctx, "patients", index, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rows, err := pats.Find(ctx, q); err != nil || fmt.Sprint(ids(rows)) != "[3]" {
+			t.Fatalf("after Reindex: %v, %v", ids(rows), err)
+		}
+		if rows, err := pats.Find(ctx, Query{Where: []Pred{Prefix("last_name", "SMITHERS")}}); err != nil || fmt.Sprint(ids(rows)) != "[1 8]" {
+			t.Fatalf("prefix after Reindex: %v, %v", ids(rows), err)
 		}
 	})
 }

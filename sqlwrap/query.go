@@ -148,6 +148,9 @@ func (b *builder) build(ctx context.Context, q Query) error {
 		if !ok {
 			continue
 		}
+		if err := b.ta.indexReady(ctx, c.idx.Name); err != nil {
+			return err
+		}
 		strs := make([]string, len(vals))
 		for i, v := range vals {
 			v, err := checkValue(c.cols[i].c.Type, v)
@@ -275,6 +278,9 @@ func (b *builder) protected(ctx context.Context, cr *colRT, p Pred) error {
 				return b.unsupported(col, fmt.Sprintf("no equality index named %s on this column", p.index))
 			}
 		}
+		if err := b.ta.indexReady(ctx, e.idx.Name); err != nil {
+			return err
+		}
 		var all []int64
 		var wants []string
 		for _, v := range p.vals {
@@ -322,6 +328,9 @@ func (b *builder) protected(ctx context.Context, cr *colRT, p Pred) error {
 		}
 		if br == nil {
 			return b.unsupported(col, fmt.Sprintf("no %s index", map[string]string{"prefix": "prefix", "contains": "substring"}[p.op]))
+		}
+		if err := b.ta.indexReady(ctx, br.idx.Name); err != nil {
+			return err
 		}
 		needle, ok := p.vals[0].(string)
 		if !ok {
