@@ -63,6 +63,11 @@ func (db *DB) Reindex(ctx context.Context, table, index string, opts *ReindexOpt
 	if o.BatchSize <= 0 {
 		o.BatchSize = defaultReindexBatch
 	}
+	if have, err := db.existingColumns(ctx, indexTable); err != nil {
+		return fail(err)
+	} else if len(have) == 0 {
+		return fail(fmt.Errorf("%w: no %s table; run EnsureSchema first", ErrMissingColumn, indexTable))
+	}
 	rec, found, err := db.readIndexRecord(ctx, db.db, table, index)
 	if err != nil {
 		return fail(err)
