@@ -4,7 +4,8 @@ package sqlwrap
 //
 //   - item 10: inside a Tx every statement runs on the transaction's own
 //     connection, so a pool of one connection (SetMaxOpenConns(1), the usual
-//     SQLite advice) never waits on itself.
+//     SQLite advice) never waits on itself; keysets reloaded then (cache
+//     TTL ended) are read through that transaction too.
 //   - item 11: one Tx table handle may be used from several goroutines: its
 //     operations take turns on the transaction's connection, without a data
 //     race and without a deadlock.
@@ -24,6 +25,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -33,6 +35,7 @@ import (
 	"github.com/phicrypt/phicrypt/blindindex"
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/internal/testdb"
+	"github.com/phicrypt/phicrypt/keyprovider/local"
 )
 
 // --- items 10, 11: transactions on their own connection ---
@@ -86,6 +89,86 @@ func TestIssue8_10_TxOnOneConnection(t *testing.T) {
 		if _, err := f.pats.Get(ctx, int64(3)); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("deleted in the Tx: %v", err)
 		}
+	})
+}
+
+// TestIssue8_10_KeyReloadInsideTxOnOneConnection lets the cached keysets
+// expire while a transaction holds the only connection: their reload reads
+// the keyset table through that transaction instead of waiting for a
+// second connection.
+func TestIssue8_10_KeyReloadInsideTxOnOneConnection(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		sqldb, _ := testdb.Open(t, d)
+		p := filepath.Join(t.TempDir(), "kek.json")
+		if err := local.Create(p); err != nil {
+			t.Fatal(err)
+		}
+		kek, err := local.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		now := time.Unix(1_700_000_000, 0)
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		advance := func() { mu.Lock(); now = now.Add(time.Hour); mu.Unlock() }
+		store, _ := NewKeysetStore(sqldb, string(d))
+		ring, err := cipher.NewKeyring(cipher.Config{KEK: kek, Store: store, TTL: time.Minute, Now: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := Open(sqldb, string(d), patientSchema(24), ring)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := db.EnsureSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pats, _ := db.Table("patients")
+		if _, err := pats.InsertBatch(ctx, []Row{txPatient(1), txPatient(2)}); err != nil {
+			t.Fatal(err)
+		}
+		sqldb.SetMaxOpenConns(1)
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		tp, _ := tx.Table("patients")
+		step := func(name string, err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatalf("%s after the keys expired, on one connection: %v", name, err)
+			}
+		}
+		advance()
+		_, err = tp.Insert(ctx, txPatient(3))
+		step("Insert", err)
+		advance()
+		_, err = tp.Get(ctx, int64(1))
+		step("Get", err)
+		advance()
+		step("Update", tp.Update(ctx, int64(2), Row{"mrn": "MRN-0202"}))
+		advance()
+		step("Delete", tp.Delete(ctx, int64(3)))
+		advance()
+		rows, err := tp.Find(ctx, Query{Where: []Pred{Eq("mrn", "MRN-0001")}})
+		step("Find", err)
+		if len(rows) != 1 {
+			t.Fatalf("Find: %d rows", len(rows))
+		}
+		advance()
+		_, err = tp.InsertBatch(ctx, []Row{txPatient(4), txPatient(5)})
+		step("InsertBatch", err)
+		step("Commit", tx.Commit())
+		// The wrapper's own transactions (an Insert with side-table tokens,
+		// a Reindex batch) on one connection.
+		advance()
+		_, err = pats.Insert(ctx, txPatient(6))
+		step("Insert outside a Tx", err)
+		advance()
+		step("Reindex", db.Reindex(ctx, "patients", "last_name_prefix", &ReindexOptions{BatchSize: 2}))
 	})
 }
 

@@ -172,6 +172,10 @@ func (ta *TableAccess) reindexBatch(ctx context.Context, def *indexDef, after an
 	}
 	defer tx.Rollback()
 	t := &TableAccess{db: ta.db, rt: rt, tx: tx, tc: newTxConn(tx)}
+	// Keysets reloaded while the batch holds the pool's last connection
+	// are read through the batch's transaction (KeysetStore.reader); the
+	// rows are all read before any value is opened.
+	ctx = context.WithValue(ctx, storeTxKey{}, storeTx{db: ta.db.db, tx: tx})
 
 	rb := rt.t.RowBinding
 	fields := []string{d.q(rt.t.Key)}

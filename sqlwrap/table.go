@@ -34,6 +34,16 @@ func (ta *TableAccess) enter(ctx context.Context) (context.Context, func(), erro
 	if err != nil {
 		return ctx, nil, ta.fail("wait for the transaction", "", err)
 	}
+	ctx = context.WithValue(ctx, storeTxKey{}, storeTx{db: ta.db.db, tx: ta.tx})
+	if st := ta.db.db.Stats(); st.MaxOpenConnections > 0 && st.InUse >= st.MaxOpenConnections {
+		// The transaction holds the only connection: reload expired keys
+		// now, through it, rather than while a result is open on it, where
+		// PostgreSQL and MySQL cannot run a second statement.
+		if err := ta.db.warmTable(ctx, ta.rt); err != nil {
+			done()
+			return ctx, nil, err
+		}
+	}
 	return ctx, done, nil
 }
 
@@ -123,6 +133,9 @@ func (ta *TableAccess) binding(row Row) ([]byte, error) {
 }
 
 func (ta *TableAccess) inTx(ctx context.Context, f func(*TableAccess) error) error {
+	if err := ta.db.freshKeysBeforeTx(ctx, ta.rt); err != nil {
+		return err
+	}
 	tx, err := ta.db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return ta.fail("begin", "", err)

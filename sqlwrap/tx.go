@@ -34,6 +34,15 @@ func newTxConn(tx *sql.Tx) *txConn {
 	return &txConn{tx: tx, turn: make(chan struct{}, 1), stmts: map[string]*sql.Stmt{}}
 }
 
+// storeTxKey carries, in the context of an operation inside a
+// transaction, that transaction to the KeysetStore (see its reader).
+type storeTxKey struct{}
+
+type storeTx struct {
+	db *sql.DB
+	tx *sql.Tx
+}
+
 var errNilContext = errors.New("nil context (use context.Background())")
 
 // turnKey marks a context whose operation already holds a txConn's turn,
@@ -50,7 +59,8 @@ func (c *txConn) take(ctx context.Context) (context.Context, func(), error) {
 	case <-ctx.Done():
 		return ctx, nil, ctx.Err()
 	}
-	return context.WithValue(ctx, turnKey{c}, true), func() { <-c.turn }, nil
+	ctx = context.WithValue(ctx, turnKey{c}, true)
+	return ctx, func() { <-c.turn }, nil
 }
 
 // stmt returns the statement for query bound to the transaction: the
@@ -76,6 +86,16 @@ func (c *txConn) stmt(ctx context.Context, pool *sync.Map, query string) (*sql.S
 	}
 	c.stmts[query] = st
 	return st, nil
+}
+
+// freshKeysBeforeTx reloads the table's expired keys before a transaction
+// of the wrapper's own takes the pool's last connection: a reload inside
+// it would wait for that connection.
+func (db *DB) freshKeysBeforeTx(ctx context.Context, rt *tableRT) error {
+	if st := db.db.Stats(); st.MaxOpenConnections > 0 && st.InUse+1 >= st.MaxOpenConnections {
+		return db.warmTable(ctx, rt)
+	}
+	return nil
 }
 
 // BeginTx starts a transaction.
