@@ -706,3 +706,33 @@ func TestIssue8_3_ChangedDefinitionGoesBuilding(t *testing.T) {
 		}
 	})
 }
+
+// TestIssue8_3_DefinitionHashesStable pins the definition hashes of the
+// suite's schema: a change to how they are computed would turn every index
+// of every populated table to building on upgrade.
+func TestIssue8_3_DefinitionHashesStable(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		f := newFixture(t, d, patientSchema(24))
+		got := map[string]string{}
+		for _, def := range f.db.tables["patients"].indexes() {
+			got[def.name] = def.hash
+			var stored string
+			if err := f.sql.QueryRow(fmt.Sprintf("SELECT definition_hash FROM phicrypt_indexes WHERE table_name = 'patients' AND index_name = '%s'", def.name)).Scan(&stored); err != nil || stored != def.hash {
+				t.Errorf("%s: stored %q, %v; want %s", def.name, stored, err, def.hash)
+			}
+		}
+		want := map[string]string{
+			"ssn_eq": "6c0d7fe9a0761a168293bc0a2e6b4143", "ssn_last4": "50814b3662b415077481fdad97e074f0",
+			"mrn_eq": "d8d14d471f82221b556666e4ac5132a0", "last_name_eq": "1aca0a2dd5ed340be010aabda424ace0",
+			"name_dob": "c02a7a2d098c514a2e5d4a67d96707bf",
+			// m and k size PostgreSQL's Bloom arrays only.
+			"last_name_prefix": "5f1404bc21e64240810928285c4bc89c", "notes_sub": "c9d51793bf8ac92388321010d6a597bf",
+		}
+		if d == testdb.DialectPostgres {
+			want["last_name_prefix"], want["notes_sub"] = "16cee0d1265f801ed8ef0c5429c64d07", "b3862e757054585536daf7f42d281a4f"
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("definition hashes changed:\n got %v\nwant %v", got, want)
+		}
+	})
+}
