@@ -736,3 +736,61 @@ func TestIssue8_3_DefinitionHashesStable(t *testing.T) {
 		}
 	})
 }
+
+// TestIssue8_3_ReindexTextKeysAndSeparateBinding backfills a table keyed by
+// text whose ciphertexts are bound to another column.
+func TestIssue8_3_ReindexTextKeysAndSeparateBinding(t *testing.T) {
+	schema := func(indexed bool) *Schema {
+		c := &Column{Name: "name", Type: TypeString}
+		if indexed {
+			c.Equality = []*EqualityIndex{{Name: "name_eq", Transforms: "casefold", Bits: 24}}
+			c.Bloom = []*BloomIndex{{Name: "name_sub", Kind: blindindex.Substring, Transforms: "casefold", MinGram: 3, MaxGram: 3, MaxGrams: 64, M: 4096, K: 2}}
+		}
+		return &Schema{Source: "test", Tables: []*Table{{Name: "people", Key: "code", KeyType: "text", RowBinding: "pid",
+			Plain: []*PlainColumn{{Name: "pid", Type: "integer"}}, Columns: []*Column{c}}}}
+	}
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, schema(false))
+		names := []string{"Ada", "Grace", "Adele", "Alan", "Barbara", "Edsger", "Adam"}
+		var rows []Row
+		for i, n := range names {
+			rows = append(rows, Row{"code": fmt.Sprintf("k%02d", i), "pid": int64(100 + i), "name": n})
+		}
+		if _, err := f.pats.InsertBatch(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+		db := f.reopen(t, schema(true))
+		if err := db.EnsureSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		people, _ := db.Table("people")
+		for _, index := range []string{"name_eq", "name_sub"} {
+			cctx, cancel := context.WithCancel(ctx)
+			err := db.Reindex(cctx, "people", index, &ReindexOptions{BatchSize: 3, Progress: func(int64) { cancel() }})
+			cancel()
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("%s: interrupted: %v", index, err)
+			}
+			if err := db.Reindex(ctx, "people", index, &ReindexOptions{BatchSize: 3}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		codes := func(rs []Row) string {
+			var out []string
+			for _, r := range rs {
+				out = append(out, r["code"].(string))
+			}
+			sort.Strings(out)
+			return fmt.Sprint(out)
+		}
+		got, err := people.Find(ctx, Query{Where: []Pred{Eq("name", "GRACE")}})
+		if err != nil || codes(got) != "[k01]" {
+			t.Fatalf("Eq: %v, %v", codes(got), err)
+		}
+		got, err = people.Find(ctx, Query{Where: []Pred{Contains("name", "ada")}})
+		if err != nil || codes(got) != "[k00 k06]" {
+			t.Fatalf("Contains: %v, %v", codes(got), err)
+		}
+	})
+}
