@@ -794,3 +794,65 @@ func TestIssue8_3_ReindexTextKeysAndSeparateBinding(t *testing.T) {
 		}
 	})
 }
+
+// TestIssue8_3_ReindexBesideWrites updates rows while Reindex runs: however
+// the two interleave, every row ends with the tokens of its latest value.
+func TestIssue8_3_ReindexBesideWrites(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, patientSchema(24))
+		const n = 40
+		populate(t, f, n)
+		db := f.reopen(t, grownSchema())
+		if err := db.EnsureSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pats, _ := db.Table("patients")
+		var wg sync.WaitGroup
+		errs := make(chan error, 2)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for _, index := range []string{"first_name_eq", "first_name_prefix", "first_name_sub", "first_dob"} {
+				if err := db.Reindex(ctx, "patients", index, &ReindexOptions{BatchSize: 5}); err != nil {
+					errs <- fmt.Errorf("reindex %s: %w", index, err)
+					return
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for i := int64(1); i <= n; i++ {
+				// Every part of the compound indexes first_name and dob
+				// belong to, in one update (see item 2).
+				r := Row{"first_name": fmt.Sprintf("Zed%02d", i), "dob": cipher.Date{Year: 1950 + int(i%3), Month: 1, Day: 1},
+					"last_name": []string{"Garcia", "Smithers", "Jones", "Johnson", "Brown", "Browning", "Smith"}[i%7]}
+				if err := pats.Update(ctx, i, r); err != nil {
+					errs <- fmt.Errorf("update %d: %w", i, err)
+					return
+				}
+			}
+		}()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		for i := int64(1); i <= n; i++ {
+			rows, err := pats.Find(ctx, Query{Where: []Pred{Eq("first_name", fmt.Sprintf("zed%02d", i))}})
+			if err != nil || fmt.Sprint(ids(rows)) != fmt.Sprint([]int64{i}) {
+				t.Fatalf("Eq zed%02d: %v, %v", i, ids(rows), err)
+			}
+		}
+		for name, q := range map[string]Query{"prefix": {Where: []Pred{Prefix("first_name", "zed")}}, "contains": {Where: []Pred{Contains("first_name", "zed")}}} {
+			rows, err := pats.Find(ctx, q)
+			if err != nil || len(rows) != n {
+				t.Fatalf("%s: %d rows, %v", name, len(rows), err)
+			}
+		}
+		rows, err := pats.Find(ctx, Query{Where: []Pred{Eq("first_name", "zed07"), Eq("dob", cipher.Date{Year: 1951, Month: 1, Day: 1})}})
+		if err != nil || fmt.Sprint(ids(rows)) != "[7]" {
+			t.Fatalf("compound: %v, %v", ids(rows), err)
+		}
+	})
+}
