@@ -64,13 +64,26 @@ func OpenConnector(c driver.Connector, dialectName string, schema *Schema, ring 
 
 // KeysetStore returns the store of wrapped keysets in this database, for
 // building the keyring passed to Open.
-func (db *DB) KeysetStore() *KeysetStore { return db.keysets }
+func (db *DB) KeysetStore() *KeysetStore {
+	if db == nil {
+		return nil
+	}
+	return db.keysets
+}
 
 // SQL returns the wrapped *sql.DB.
-func (db *DB) SQL() *sql.DB { return db.db }
+func (db *DB) SQL() *sql.DB {
+	if db == nil {
+		return nil
+	}
+	return db.db
+}
 
 // Close closes the cached prepared statements (not the *sql.DB).
 func (db *DB) Close() error {
+	if db == nil {
+		return nil
+	}
 	db.stmts.Range(func(k, v any) bool {
 		v.(*sql.Stmt).Close()
 		db.stmts.Delete(k)
@@ -88,6 +101,9 @@ type querier interface {
 
 // Table returns access to one table of the schema.
 func (db *DB) Table(name string) (*TableAccess, error) {
+	if db == nil || db.db == nil {
+		return nil, ErrUnbound
+	}
 	rt, ok := db.tables[name]
 	if !ok {
 		return nil, &Error{Op: "table", Table: name, Err: ErrUnknownTable}

@@ -14,10 +14,19 @@ import (
 // keysets are never created for data sealed under other keys. It is
 // idempotent and never drops or changes an existing column.
 func (db *DB) EnsureSchema(ctx context.Context) error {
+	if db == nil || db.db == nil || db.keysets == nil {
+		return ErrUnbound
+	}
 	if err := db.keysets.EnsureTable(ctx); err != nil {
 		return err
 	}
+	if err := db.ensureIndexTable(ctx); err != nil {
+		return err
+	}
 	for _, rt := range db.tables {
+		if err := db.recordIndexes(ctx, rt); err != nil {
+			return &Error{Op: "ensure schema", Table: rt.t.Name, Err: err}
+		}
 		if err := db.ensureTable(ctx, rt); err != nil {
 			return &Error{Op: "ensure schema", Table: rt.t.Name, Err: err}
 		}
@@ -151,6 +160,9 @@ func (db *DB) existingColumns(ctx context.Context, table string) (map[string]boo
 // row without its token columns would make it unsearchable, and reading
 // one without its ciphertext column would return nothing for PHI.
 func (db *DB) VerifySchema(ctx context.Context) error {
+	if db == nil || db.db == nil {
+		return ErrUnbound
+	}
 	for _, rt := range db.tables {
 		if err := db.verifyTable(ctx, rt); err != nil {
 			return err
@@ -181,6 +193,9 @@ func (db *DB) verifyTable(ctx context.Context, rt *tableRT) error {
 		if err != nil || !(have["tok"] && have["k"] || db.d.fts && have["toks"]) {
 			return &Error{Op: "verify schema", Table: br.table, Column: "tok", Err: ErrMissingColumn}
 		}
+	}
+	if err := db.loadIndexStates(ctx, rt); err != nil {
+		return err
 	}
 	rt.verified.Store(true)
 	return nil

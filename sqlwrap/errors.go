@@ -30,6 +30,19 @@ var (
 	ErrRowBinding = errors.New("row-binding value needed")
 )
 
+// Errors of transactions, handles and index state.
+var (
+	// ErrUnbound: a zero-value handle (a DB, Tx, TableAccess or Field not
+	// obtained from Open, BeginTx, Table or Field) was used.
+	ErrUnbound = errors.New("phicrypt: handle not obtained from an open DB")
+	// ErrIndexNotReady: the query needs an index whose tokens do not cover
+	// every row yet (added to a table that had rows, or its definition
+	// changed); DB.Reindex writes them.
+	ErrIndexNotReady = errors.New("index not ready")
+	// ErrUnknownIndex: the table has no index of that name.
+	ErrUnknownIndex = errors.New("unknown index")
+)
+
 // Error locates a failure.
 type Error struct {
 	Op     string

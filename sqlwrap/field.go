@@ -9,8 +9,13 @@ import (
 // Field is one protected value for code that uses database/sql (or sqlx,
 // GORM) directly: as a query argument it seals V (driver.Valuer), as a
 // Scan destination it opens the stored ciphertext into V (sql.Scanner).
-// A column with indexes also needs its tokens written: Tokens returns
-// them, by column name, to put beside the ciphertext in the same statement.
+// A column with equality indexes also needs its tokens written: Tokens
+// returns them, by column name, to put beside the ciphertext in the same
+// statement. A Field writes only columns whose every token Tokens covers:
+// it refuses (ErrUnsupported) to seal a column with a prefix or substring
+// index, or one that is part of a compound index, whose tokens need side
+// tables or the row's other columns; write those with TableAccess.Insert
+// or Update. Reading any protected column through Scan works.
 type Field struct {
 	// V is the plaintext: the column's Go type, or nil for NULL.
 	V any
@@ -24,6 +29,9 @@ type Field struct {
 // Field returns a Field for table.column in the row whose row-binding
 // value is row (nil when the table has no row binding).
 func (db *DB) Field(ctx context.Context, table, column string, row any) (*Field, error) {
+	if ctx == nil {
+		return nil, &Error{Op: "field", Table: table, Column: column, Err: errNilContext}
+	}
 	ta, err := db.Table(table)
 	if err != nil {
 		return nil, err
@@ -41,8 +49,45 @@ func (db *DB) Field(ctx context.Context, table, column string, row any) (*Field,
 	return f, nil
 }
 
+// bound reports whether f came from DB.Field.
+func (f *Field) bound() error {
+	if f == nil || f.ta == nil || f.cr == nil || f.ctx == nil {
+		return fmt.Errorf("%w: get a Field from DB.Field", ErrUnbound)
+	}
+	return nil
+}
+
+// writable refuses a column whose tokens a Field cannot write in full.
+func (f *Field) writable(op string) error {
+	var why string
+	switch {
+	case f.cr.pre != nil:
+		why = "prefix index " + f.cr.pre.idx.Name
+	case f.cr.sub != nil:
+		why = "substring index " + f.cr.sub.idx.Name
+	default:
+		for _, c := range f.ta.rt.comp {
+			for _, p := range c.cols {
+				if p == f.cr {
+					why = "compound index " + c.idx.Name
+				}
+			}
+		}
+	}
+	if why == "" {
+		return nil
+	}
+	return f.ta.fail(op, f.cr.c.Name, fmt.Errorf("%w: a Field cannot write the tokens of %s; write this column with TableAccess.Insert or Update", ErrUnsupported, why))
+}
+
 // Value seals V.
 func (f *Field) Value() (driver.Value, error) {
+	if err := f.bound(); err != nil {
+		return nil, err
+	}
+	if err := f.writable("seal"); err != nil {
+		return nil, err
+	}
 	if f.V == nil {
 		if !f.cr.c.Nullable {
 			return nil, f.ta.fail("seal", f.cr.c.Name, ErrNotNull)
@@ -62,6 +107,9 @@ func (f *Field) Value() (driver.Value, error) {
 
 // Scan opens a stored ciphertext into V.
 func (f *Field) Scan(src any) error {
+	if err := f.bound(); err != nil {
+		return err
+	}
 	switch s := src.(type) {
 	case nil:
 		f.V = nil
@@ -79,13 +127,14 @@ func (f *Field) Scan(src any) error {
 	return f.ta.fail("open", f.cr.c.Name, fmt.Errorf("%w: stored value is %T, not ciphertext", ErrWrongType, src))
 }
 
-// Tokens returns the equality and prefix token columns of V as the
-// wrapper would write them (PostgreSQL Bloom positions as array literals).
-// Substring side tables cannot be written through a Field: use the
-// wrapper's Insert or Update for such columns.
+// Tokens returns the equality token columns of V as the wrapper would
+// write them, by column name. It refuses the columns Value refuses.
 func (f *Field) Tokens() (map[string]any, error) {
-	if (f.cr.sub != nil || f.cr.pre != nil) && f.ta.rt.d.fts || f.cr.sub != nil && !f.ta.rt.d.pgBloom {
-		return nil, f.ta.fail("tokens", f.cr.c.Name, fmt.Errorf("%w: substring tokens live in a side table; write this column with Insert or Update", ErrUnsupported))
+	if err := f.bound(); err != nil {
+		return nil, err
+	}
+	if err := f.writable("tokens"); err != nil {
+		return nil, err
 	}
 	w := &written{side: map[*bloomRT][]int64{}, fts: map[*bloomRT]string{}}
 	if err := f.ta.sealColumn(f.ctx, w, f.cr, f.V, f.binding); err != nil {

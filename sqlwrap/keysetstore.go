@@ -202,13 +202,28 @@ func ksDecode(scope string, p cipher.Purpose, gen int64, b []byte) (*cipher.Reco
 	return &r, nil
 }
 
+// reader is where Get and List read: the pool, or the transaction of the
+// wrapper's operation that asked, when that transaction is on this
+// database and holds every connection the pool may open. A keyset reload
+// there (first use, or the cache's TTL ending) would otherwise wait for a
+// connection that only the transaction's end gives back. Writes never go
+// through the transaction: a keyset must not vanish with its rollback.
+func (s *KeysetStore) reader(ctx context.Context) querier {
+	if t, ok := ctx.Value(storeTxKey{}).(storeTx); ok && t.db == s.db {
+		if st := s.db.Stats(); st.MaxOpenConnections > 0 && st.InUse >= st.MaxOpenConnections {
+			return t.tx
+		}
+	}
+	return s.db
+}
+
 // Get implements cipher.Store.
 func (s *KeysetStore) Get(ctx context.Context, scope string, p cipher.Purpose) (*cipher.Record, error) {
 	var (
 		gen int64
 		b   []byte
 	)
-	err := s.db.QueryRowContext(ctx, s.q.get, scope, int64(p)).Scan(&gen, &b)
+	err := s.reader(ctx).QueryRowContext(ctx, s.q.get, scope, int64(p)).Scan(&gen, &b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ksErr(scope, p, cipher.ErrKeysetNotFound)
 	}
@@ -294,7 +309,7 @@ func ksUniqueViolation(err error) bool {
 // List implements cipher.Store. Records come sorted by scope, then
 // purpose, in byte order whatever the database's collation.
 func (s *KeysetStore) List(ctx context.Context) ([]*cipher.Record, error) {
-	rows, err := s.db.QueryContext(ctx, s.q.list)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.q.list)
 	if err != nil {
 		return nil, fmt.Errorf("phicrypt: keyset store: list: %w", err)
 	}

@@ -149,6 +149,9 @@ func (b *builder) build(ctx context.Context, q Query) error {
 		if !ok {
 			continue
 		}
+		if err := b.ta.indexReady(ctx, c.idx.Name); err != nil {
+			return err
+		}
 		strs := make([]string, len(vals))
 		for i, v := range vals {
 			if v == nil {
@@ -177,6 +180,13 @@ func (b *builder) build(ctx context.Context, q Query) error {
 			for _, e := range cr.eq {
 				if e.ch.Spec() != c.chs[i].Spec() {
 					continue
+				}
+				// A part index still building would drop the rows it does
+				// not cover yet: it is only a narrowing, so leave it out.
+				if err := b.ta.indexReady(ctx, e.idx.Name); errors.Is(err, ErrIndexNotReady) {
+					continue
+				} else if err != nil {
+					return err
 				}
 				ckeys, err := cr.keys.Get(ctx)
 				if err != nil {
@@ -320,6 +330,9 @@ func (b *builder) protected(ctx context.Context, cr *colRT, p Pred) error {
 				return b.unsupported(col, fmt.Sprintf("no equality index named %s on this column", p.index))
 			}
 		}
+		if err := b.ta.indexReady(ctx, e.idx.Name); err != nil {
+			return err
+		}
 		var all []int64
 		var wants []string
 		for _, v := range p.vals {
@@ -367,6 +380,9 @@ func (b *builder) protected(ctx context.Context, cr *colRT, p Pred) error {
 		}
 		if br == nil {
 			return b.unsupported(col, fmt.Sprintf("no %s index", map[string]string{"prefix": "prefix", "contains": "substring"}[p.op]))
+		}
+		if err := b.ta.indexReady(ctx, br.idx.Name); err != nil {
+			return err
 		}
 		needle, ok := p.vals[0].(string)
 		if !ok {
@@ -559,6 +575,11 @@ func isRowDamage(err error) (*Error, bool) {
 }
 
 func (ta *TableAccess) find(ctx context.Context, q Query, partial bool) (*FindResult, error) {
+	ctx, done, err := ta.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if err := ta.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -609,6 +630,11 @@ func (ta *TableAccess) find(ctx context.Context, q Query, partial bool) (*FindRe
 // Explain returns the database's plan for the SELECT a Find would run,
 // so tests and operators can see that the indexes are used.
 func (ta *TableAccess) Explain(ctx context.Context, q Query) (string, error) {
+	ctx, done, err := ta.enter(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer done()
 	b := &builder{ta: ta}
 	if err := b.build(ctx, q); err != nil {
 		return "", err
@@ -650,10 +676,15 @@ func (ta *TableAccess) Explain(ctx context.Context, q Query) (string, error) {
 
 // Get returns the row with the given key.
 func (ta *TableAccess) Get(ctx context.Context, key any) (Row, error) {
+	ctx, done, err := ta.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if err := ta.ready(ctx); err != nil {
 		return nil, err
 	}
-	key, err := ta.rt.canonicalKey("get", key)
+	key, err = ta.rt.canonicalKey("get", key)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,8 @@ type tableRT struct {
 	verified atomic.Bool
 	// warmed is set once every keyset of the table is loaded.
 	warmed atomic.Bool
+	// idx tracks the indexes that are not ready (indexstate.go).
+	idx indexStates
 }
 
 type colRT struct {

@@ -13,41 +13,58 @@ type TableAccess struct {
 	db *DB
 	rt *tableRT
 	tx *sql.Tx
-	// txStmts holds the statements bound to tx: binding one per call
-	// would prepare it again on every row of a batch.
-	txStmts map[string]*sql.Stmt
+	// tc is the transaction's shared state when tx is set.
+	tc *txConn
 }
 
-// stmt returns a cached prepared statement, bound to the transaction if
+// enter starts a public operation: it checks that the handle is bound and,
+// inside a transaction, waits for the transaction's connection. Call the
+// returned function when the operation ends.
+func (ta *TableAccess) enter(ctx context.Context) (context.Context, func(), error) {
+	if ta == nil || ta.db == nil || ta.rt == nil {
+		return ctx, nil, ErrUnbound
+	}
+	if ctx == nil {
+		return ctx, nil, ta.fail("call", "", errNilContext)
+	}
+	if ta.tc == nil {
+		return ctx, func() {}, nil
+	}
+	ctx, done, err := ta.tc.take(ctx)
+	if err != nil {
+		return ctx, nil, ta.fail("wait for the transaction", "", err)
+	}
+	ctx = context.WithValue(ctx, storeTxKey{}, storeTx{db: ta.db.db, tx: ta.tx})
+	if st := ta.db.db.Stats(); st.MaxOpenConnections > 0 && st.InUse >= st.MaxOpenConnections {
+		// The transaction holds the only connection: reload expired keys
+		// now, through it, rather than while a result is open on it, where
+		// PostgreSQL and MySQL cannot run a second statement.
+		if err := ta.db.warmTable(ctx, ta.rt); err != nil {
+			done()
+			return ctx, nil, err
+		}
+	}
+	return ctx, done, nil
+}
+
+// stmt returns a cached prepared statement, prepared on the transaction if
 // there is one.
 func (ta *TableAccess) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	var st *sql.Stmt
+	if ta.tc != nil {
+		return ta.tc.stmt(ctx, &ta.db.stmts, query)
+	}
 	if v, ok := ta.db.stmts.Load(query); ok {
-		st = v.(*sql.Stmt)
-	} else {
-		p, err := ta.db.db.PrepareContext(ctx, query)
-		if err != nil {
-			return nil, err
-		}
-		if v, loaded := ta.db.stmts.LoadOrStore(query, p); loaded {
-			p.Close()
-			st = v.(*sql.Stmt)
-		} else {
-			st = p
-		}
+		return v.(*sql.Stmt), nil
 	}
-	if ta.tx != nil {
-		if ts, ok := ta.txStmts[query]; ok {
-			return ts, nil
-		}
-		if ta.txStmts == nil {
-			ta.txStmts = map[string]*sql.Stmt{}
-		}
-		ts := ta.tx.StmtContext(ctx, st)
-		ta.txStmts[query] = ts
-		return ts, nil
+	p, err := ta.db.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
 	}
-	return st, nil
+	if v, loaded := ta.db.stmts.LoadOrStore(query, p); loaded {
+		p.Close()
+		return v.(*sql.Stmt), nil
+	}
+	return p, nil
 }
 
 func (ta *TableAccess) q() querier {
@@ -117,11 +134,14 @@ func (ta *TableAccess) binding(row Row) ([]byte, error) {
 }
 
 func (ta *TableAccess) inTx(ctx context.Context, f func(*TableAccess) error) error {
+	if err := ta.db.freshKeysBeforeTx(ctx, ta.rt); err != nil {
+		return err
+	}
 	tx, err := ta.db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return ta.fail("begin", "", err)
 	}
-	t := &TableAccess{db: ta.db, rt: ta.rt, tx: tx}
+	t := &TableAccess{db: ta.db, rt: ta.rt, tx: tx, tc: newTxConn(tx)}
 	if err := f(t); err != nil {
 		tx.Rollback()
 		return err

@@ -124,10 +124,29 @@ func (t *Typed[T]) value(r Row) (T, error) {
 }
 
 // Insert seals and writes v and returns its key.
-func (t *Typed[T]) Insert(ctx context.Context, v *T) (any, error) { return t.ta.Insert(ctx, t.row(v)) }
+func (t *Typed[T]) Insert(ctx context.Context, v *T) (any, error) {
+	if err := t.bound(v != nil); err != nil {
+		return nil, err
+	}
+	return t.ta.Insert(ctx, t.row(v))
+}
+
+// bound checks that t came from For and that the value given is not nil.
+func (t *Typed[T]) bound(haveValue bool) error {
+	if t == nil || t.ta == nil || t.ta.rt == nil {
+		return fmt.Errorf("%w: get a Typed from For", ErrUnbound)
+	}
+	if !haveValue {
+		return &Error{Op: "write", Table: t.ta.rt.t.Name, Err: fmt.Errorf("%w: nil %v", ErrWrongType, reflect.TypeFor[*T]())}
+	}
+	return nil
+}
 
 // InsertBatch writes vs in one transaction: all or nothing.
 func (t *Typed[T]) InsertBatch(ctx context.Context, vs []T) ([]any, error) {
+	if err := t.bound(true); err != nil {
+		return nil, err
+	}
 	rows := make([]Row, len(vs))
 	for i := range vs {
 		rows[i] = t.row(&vs[i])
@@ -137,16 +156,28 @@ func (t *Typed[T]) InsertBatch(ctx context.Context, vs []T) ([]any, error) {
 
 // Update writes every mapped column of v to the row with the given key.
 func (t *Typed[T]) Update(ctx context.Context, key any, v *T) error {
+	if err := t.bound(v != nil); err != nil {
+		return err
+	}
 	r := t.row(v)
 	delete(r, t.ta.rt.t.Key)
 	return t.ta.Update(ctx, key, r)
 }
 
 // Delete removes the row with the given key.
-func (t *Typed[T]) Delete(ctx context.Context, key any) error { return t.ta.Delete(ctx, key) }
+func (t *Typed[T]) Delete(ctx context.Context, key any) error {
+	if err := t.bound(true); err != nil {
+		return err
+	}
+	return t.ta.Delete(ctx, key)
+}
 
 // Get returns the row with the given key.
 func (t *Typed[T]) Get(ctx context.Context, key any) (T, error) {
+	if err := t.bound(true); err != nil {
+		var zero T
+		return zero, err
+	}
 	r, err := t.ta.Get(ctx, key)
 	if err != nil {
 		var zero T
@@ -157,6 +188,9 @@ func (t *Typed[T]) Get(ctx context.Context, key any) (T, error) {
 
 // Find returns the rows matching q (see TableAccess.Find).
 func (t *Typed[T]) Find(ctx context.Context, q Query) ([]T, error) {
+	if err := t.bound(true); err != nil {
+		return nil, err
+	}
 	rows, err := t.ta.Find(ctx, q)
 	if err != nil {
 		return nil, err

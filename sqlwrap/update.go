@@ -11,10 +11,15 @@ import (
 // subset takes part in are recomputed with their other parts read from
 // the row and opened, in the same transaction.
 func (ta *TableAccess) Update(ctx context.Context, key any, row Row) error {
+	ctx, done, err := ta.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	if err := ta.warm(ctx); err != nil {
 		return err
 	}
-	key, err := ta.rt.canonicalKey("update", key)
+	key, err = ta.rt.canonicalKey("update", key)
 	if err != nil {
 		return err
 	}
@@ -101,7 +106,12 @@ func (ta *TableAccess) update(ctx context.Context, key any, row Row) error {
 
 // Delete removes the row with the given key.
 func (ta *TableAccess) Delete(ctx context.Context, key any) error {
-	key, err := ta.rt.canonicalKey("delete", key)
+	ctx, done, err := ta.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	key, err = ta.rt.canonicalKey("delete", key)
 	if err != nil {
 		return err
 	}
