@@ -41,8 +41,18 @@ func (db *DB) Field(ctx context.Context, table, column string, row any) (*Field,
 		return nil, &Error{Op: "field", Table: table, Column: column, Err: fmt.Errorf("%w: not a protected column", ErrUnknownColumn)}
 	}
 	f := &Field{ctx: ctx, ta: ta, cr: cr}
-	if ta.rt.t.RowBinding != "" {
-		if f.binding, err = bindingBytes(row); err != nil {
+	if rb := ta.rt.t.RowBinding; rb != "" {
+		// The binding takes the declared type, as on every other path: a
+		// "0077" for an integer key would seal under a binding no read
+		// reproduces.
+		if row == nil {
+			return nil, &Error{Op: "field", Table: table, Column: rb, Err: fmt.Errorf("%w: the row-binding value is NULL", ErrWrongType)}
+		}
+		cv, err := ta.rt.canonical(rb, row)
+		if err != nil {
+			return nil, &Error{Op: "field", Table: table, Column: rb, Err: err}
+		}
+		if f.binding, err = bindingBytes(cv); err != nil {
 			return nil, &Error{Op: "field", Table: table, Column: column, Err: err}
 		}
 	}

@@ -652,3 +652,54 @@ func TestCompoundSearchSkipsABuildingPartIndex(t *testing.T) {
 		}
 	})
 }
+
+// db.Field takes the row-binding value in the declared type too: a value
+// it seals for an int32 binding opens through Get, and a string for an
+// integer binding is refused instead of sealing under a binding no read
+// reproduces.
+func TestIssue8_6_FieldBindingMatchesTheDeclaredType(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, keySchema())
+		for _, bad := range []any{"0077", "77", 77.0, nil} {
+			if _, err := f.db.Field(ctx, "k_int", "body", bad); !errors.Is(err, ErrWrongType) {
+				t.Errorf("Field with binding %#v: %v, want ErrWrongType", bad, err)
+			}
+		}
+		fld, err := f.db.Field(ctx, "k_int", "body", int32(77))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fld.V = "sealed by a Field"
+		ct, err := fld.Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks, err := fld.Tokens()
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := []any{int64(77), ct}
+		cols := "id, body"
+		ph := "?, ?"
+		if d == testdb.DialectPostgres {
+			ph = "$1, $2"
+		}
+		for name, tok := range toks {
+			cols += ", " + name
+			args = append(args, tok)
+			if d == testdb.DialectPostgres {
+				ph += fmt.Sprintf(", $%d", len(args))
+			} else {
+				ph += ", ?"
+			}
+		}
+		if _, err := f.sql.ExecContext(ctx, "INSERT INTO k_int ("+cols+") VALUES ("+ph+")", args...); err != nil {
+			t.Fatal(err)
+		}
+		ki, _ := f.db.Table("k_int")
+		if got, err := ki.Get(ctx, int64(77)); err != nil || got["body"] != "sealed by a Field" {
+			t.Fatalf("Get of the row a Field wrote: %v, %v", got, err)
+		}
+	})
+}
