@@ -9,6 +9,8 @@
 //   - the partition choice of frequency smoothing is frozen by vectors;
 //   - a PRF that is not comparable, or nil, is refused with an error, never
 //     a panic;
+//   - keys an index derived from cipher.IndexKeys become unreachable when
+//     the keyring drops those keys (guarantees_expiry_test.go);
 //   - item 17: PlanColumn counts the indexes of one field together and
 //     refuses more than X/2 token sets over X values, and any substring
 //     index (its grams identify every value).

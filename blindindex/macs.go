@@ -67,7 +67,8 @@ func (d *domainMACs) pool(prf PRF, id uint32) (*sync.Pool, error) {
 		return &macState{h: hmac.New(sha256.New, key), msg: make([]byte, 0, 128), mac: make([]byte, 0, sha256.Size)}
 	}}
 	next := &macSet{prf: prf, pools: map[uint32]*sync.Pool{id: p}}
-	if s := d.cur.Load(); s != nil && s.prf == prf {
+	s := d.cur.Load()
+	if s != nil && s.prf == prf {
 		for k, v := range s.pools {
 			if k != id {
 				next.pools[k] = v
@@ -75,7 +76,28 @@ func (d *domainMACs) pool(prf PRF, id uint32) (*sync.Pool, error) {
 		}
 	}
 	d.cur.Store(next)
+	if e, ok := prf.(Expiring); ok && (s == nil || s.prf != prf) {
+		e.AfterExpiry(func() { d.forget(prf) })
+	}
 	return p, nil
+}
+
+// Expiring is a PRF whose keys are dropped at the end of a lifetime
+// (cipher.IndexKeys at the keyring's TTL, rotation or retirement). An
+// index forgets the keys it derived from such a PRF when it expires, so
+// that they do not stay reachable after the keyring dropped the PRF.
+type Expiring interface {
+	AfterExpiry(f func())
+}
+
+// forget drops the derived keys of prf, if they are the cached ones.
+func (d *domainMACs) forget(prf PRF) {
+	for {
+		s := d.cur.Load()
+		if s == nil || s.prf != prf || d.cur.CompareAndSwap(s, nil) {
+			return
+		}
+	}
 }
 
 // checkPRF refuses a nil PRF before any of its methods is called.

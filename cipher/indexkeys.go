@@ -21,6 +21,37 @@ type IndexKeys struct {
 	primary uint32
 	ids     []uint32 // enabled keys, primary first
 	macs    map[uint32]*macPool
+
+	mu       sync.Mutex
+	expired  bool
+	onExpiry []func()
+}
+
+// AfterExpiry registers f to run once the keyring drops these keys (TTL
+// expiry, rotation, retirement, Invalidate), or at once if it already
+// has. Holders of keys derived from them (blindindex's per-index keys)
+// forget them then, so that no long-lived object keeps key material
+// reachable beyond the keyring's own cache. Go gives no way to zero it.
+func (k *IndexKeys) AfterExpiry(f func()) {
+	k.mu.Lock()
+	if !k.expired {
+		k.onExpiry = append(k.onExpiry, f)
+		k.mu.Unlock()
+		return
+	}
+	k.mu.Unlock()
+	f()
+}
+
+// expire runs the AfterExpiry functions once.
+func (k *IndexKeys) expire() {
+	k.mu.Lock()
+	fs := k.onExpiry
+	k.expired, k.onExpiry = true, nil
+	k.mu.Unlock()
+	for _, f := range fs {
+		f()
+	}
 }
 
 // macPool reuses keyed HMAC states: Reset restores the keyed state, which

@@ -102,7 +102,11 @@ type keyMaterial struct {
 	index *IndexKeys
 }
 
-func (l *loaded) drop() { l.keys.Store(nil) }
+func (l *loaded) drop() {
+	if m := l.keys.Swap(nil); m != nil && m.index != nil {
+		m.index.expire()
+	}
+}
 
 // NewKeyring returns a Keyring over cfg.Store wrapped by cfg.KEK.
 func NewKeyring(cfg Config) (*Keyring, error) {
