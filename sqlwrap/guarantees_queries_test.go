@@ -589,7 +589,7 @@ func TestIssue8_8_DamagedRowNamedAndSkippable(t *testing.T) {
 // index under the same transforms, so that a compound sized with few bits
 // beside such indexes does not read a large share of the table, and the
 // answer stays exact.
-func TestCompoundSearchAlsoUsesThePartsEqualityIndex(t *testing.T) {
+func TestIssue8_18_CompoundSearchAlsoUsesThePartsEqualityIndex(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, testdb.DialectSQLite, patientSchema(4))
 	dob := cipher.Date{Year: 1971, Month: 5, Day: 9}
@@ -628,7 +628,7 @@ func TestCompoundSearchAlsoUsesThePartsEqualityIndex(t *testing.T) {
 // The narrowing above never uses a part index that is still building: a
 // compound index that is ready answers in full while the part's own
 // equality index is being backfilled.
-func TestCompoundSearchSkipsABuildingPartIndex(t *testing.T) {
+func TestIssue8_18_CompoundSearchSkipsABuildingPartIndex(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
 		ctx := context.Background()
 		f := newFixture(t, d, patientSchema(24))
