@@ -55,7 +55,8 @@ func (opts *ReindexOptions) withDefaults() ReindexOptions {
 // committed batch is recorded, so a Reindex that was stopped (a cancelled
 // context, a crash) continues where it stopped. Rows written meanwhile get
 // the index's tokens from the write itself. Run on a ready index, it
-// rewrites every row's tokens and leaves the index ready throughout.
+// rewrites every row's tokens and leaves the index ready throughout; to
+// move an index to a new key and retire the old one, use RotateIndexKey.
 func (db *DB) Reindex(ctx context.Context, table, index string, opts *ReindexOptions) error {
 	if db == nil || db.db == nil {
 		return ErrUnbound
