@@ -431,6 +431,9 @@ func TestIssue8_12_RotationSeenAcrossProcesses(t *testing.T) {
 	cfg := cipher.Config{KEK: kek, Store: store, Now: clock.now, CheckInterval: check}
 	a, _ := cipher.NewKeyring(cfg)
 	b, _ := cipher.NewKeyring(cfg)
+	if a.CheckInterval() != check || (&cipher.Keyring{}).CheckInterval() != cipher.DefaultCheckInterval {
+		t.Fatalf("CheckInterval: %v, zero keyring %v", a.CheckInterval(), (&cipher.Keyring{}).CheckInterval())
+	}
 	const scope = "patients.last_name"
 	if _, err := a.CreateKeyset(ctx, scope, cipher.PurposeIndex); err != nil {
 		t.Fatal(err)

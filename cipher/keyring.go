@@ -153,6 +153,16 @@ func (r *Keyring) usable() error {
 	return nil
 }
 
+// CheckInterval returns how long the keyring uses a cached keyset before
+// it reads the record from the store again: a rotation or retirement by
+// another keyring over the same store is seen within it.
+func (r *Keyring) CheckInterval() time.Duration {
+	if r == nil || r.check <= 0 {
+		return DefaultCheckInterval
+	}
+	return r.check
+}
+
 // KEK returns the key-encryption key new keysets are wrapped with.
 func (r *Keyring) KEK() keyprovider.KEK {
 	r.mu.Lock()

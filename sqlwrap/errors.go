@@ -41,6 +41,12 @@ var (
 	ErrIndexNotReady = errors.New("index not ready")
 	// ErrUnknownIndex: the table has no index of that name.
 	ErrUnknownIndex = errors.New("unknown index")
+	// ErrBackfillIncomplete: an index key cannot be retired yet, because
+	// some index of its keyset has not rewritten every row's tokens under
+	// the primary key since the rotation (DB.RotateIndexKey does).
+	// Retiring it would make searches miss the rows that still carry only
+	// tokens under the old key.
+	ErrBackfillIncomplete = errors.New("index tokens not yet rewritten under the primary key")
 )
 
 // Error locates a failure.

@@ -29,10 +29,13 @@ const (
 type indexDef struct {
 	name string
 	hash string // of everything that decides the index's tokens
-	cols []*colRT
-	eq   *eqRT
-	br   *bloomRT
-	comp *compoundRT
+	// scope names the index keyset: the column's for its equality,
+	// prefix and substring indexes, the compound index's own otherwise.
+	scope string
+	cols  []*colRT
+	eq    *eqRT
+	br    *bloomRT
+	comp  *compoundRT
 	// storage lists the token columns in the data table; side names the
 	// side table (FTS5, or MySQL substring), if any.
 	storage []string
@@ -49,7 +52,7 @@ func (rt *tableRT) indexes() []*indexDef {
 		}
 		for _, e := range cr.eq {
 			ix := e.idx
-			out = append(out, &indexDef{name: ix.Name, cols: []*colRT{cr}, eq: e, storage: []string{ix.Name},
+			out = append(out, &indexDef{name: ix.Name, scope: scope, cols: []*colRT{cr}, eq: e, storage: []string{ix.Name},
 				hash: definitionHash("equality", scope, cr.c.Name, ix.Transforms, fmt.Sprintf("bits=%d", ix.Bits), fmt.Sprintf("partitions=%d", ix.Partitions))})
 		}
 		for _, br := range []*bloomRT{cr.pre, cr.sub} {
@@ -57,7 +60,7 @@ func (rt *tableRT) indexes() []*indexDef {
 				continue
 			}
 			ix := br.idx
-			def := &indexDef{name: ix.Name, cols: []*colRT{cr}, br: br, side: br.table}
+			def := &indexDef{name: ix.Name, scope: scope, cols: []*colRT{cr}, br: br, side: br.table}
 			parts := []string{ix.Kind.String(), scope, cr.c.Name, ix.Transforms, fmt.Sprintf("grams=%d..%d", ix.MinGram, ix.MaxGram), fmt.Sprintf("max_grams=%d", ix.MaxGrams)}
 			switch {
 			case rt.d.pgBloom:
@@ -79,7 +82,7 @@ func (rt *tableRT) indexes() []*indexDef {
 		for _, p := range c.idx.Parts {
 			parts = append(parts, p.Column+":"+p.Transforms)
 		}
-		out = append(out, &indexDef{name: c.idx.Name, cols: c.cols, comp: c, storage: []string{c.idx.Name}, hash: definitionHash(parts...)})
+		out = append(out, &indexDef{name: c.idx.Name, scope: c.scope, cols: c.cols, comp: c, storage: []string{c.idx.Name}, hash: definitionHash(parts...)})
 	}
 	return out
 }
@@ -177,17 +180,18 @@ func (db *DB) ensureIndexTable(ctx context.Context) error {
 	state           %s NOT NULL CHECK (state IN ('building', 'ready')),
 	progress_key    %s,
 	updated_at      BIGINT NOT NULL,
+	key_id          BIGINT,
+	pass_key_id     BIGINT,
 	PRIMARY KEY (table_name, index_name)
 )%s`, indexTable, name, name, text, text, text, suffix)
 	if _, err := db.db.ExecContext(ctx, ddl); err != nil {
 		// A PostgreSQL process that loses a race on CREATE TABLE IF NOT
 		// EXISTS fails instead of seeing the table (see KeysetStore).
-		if have, perr := db.existingColumns(ctx, indexTable); perr == nil && len(have) > 0 {
-			return nil
+		if have, perr := db.existingColumns(ctx, indexTable); perr != nil || len(have) == 0 {
+			return fmt.Errorf("phicrypt: create %s: %w", indexTable, err)
 		}
-		return fmt.Errorf("phicrypt: create %s: %w", indexTable, err)
 	}
-	return nil
+	return db.ensureKeyColumns(ctx)
 }
 
 // readIndexRecords returns the recorded state of the table's indexes, or

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ReindexOptions tunes Reindex; the zero value (or nil) uses the defaults.
@@ -13,11 +14,33 @@ type ReindexOptions struct {
 	// BatchSize is how many rows one transaction rewrites (default 500).
 	BatchSize int
 	// Progress, if set, is called after each committed batch with the
-	// number of rows this call has rewritten so far.
+	// number of rows this call has rewritten so far (in the index being
+	// rewritten, for RotateIndexKey).
 	Progress func(rows int64)
+	// RotationWait is how long RotateIndexKey waits between the rotation
+	// and the rewrite, so that every process has started writing tokens
+	// under the new key (a process that still wrote under the old key after
+	// the rewrite passed its row would leave that row unfindable once the
+	// old key is retired). 0 means twice the keyring's check interval: one
+	// interval for every keyring to read the rotated keyset, one for
+	// writes that loaded their keys just before to commit. Set it higher
+	// when other processes use a longer Config.CheckInterval or keep write
+	// transactions open longer.
+	RotationWait time.Duration
 }
 
 const defaultReindexBatch = 500
+
+func (opts *ReindexOptions) withDefaults() ReindexOptions {
+	var o ReindexOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = defaultReindexBatch
+	}
+	return o
+}
 
 // Reindex writes the tokens of one index into every row of a table, then
 // marks the index ready so that queries may use it. It is the backfill of
@@ -32,7 +55,8 @@ const defaultReindexBatch = 500
 // committed batch is recorded, so a Reindex that was stopped (a cancelled
 // context, a crash) continues where it stopped. Rows written meanwhile get
 // the index's tokens from the write itself. Run on a ready index, it
-// rewrites every row's tokens and leaves the index ready throughout.
+// rewrites every row's tokens and leaves the index ready throughout; to
+// move an index to a new key and retire the old one, use RotateIndexKey.
 func (db *DB) Reindex(ctx context.Context, table, index string, opts *ReindexOptions) error {
 	if db == nil || db.db == nil {
 		return ErrUnbound
@@ -56,13 +80,7 @@ func (db *DB) Reindex(ctx context.Context, table, index string, opts *ReindexOpt
 	if err := ta.warm(ctx); err != nil {
 		return err
 	}
-	var o ReindexOptions
-	if opts != nil {
-		o = *opts
-	}
-	if o.BatchSize <= 0 {
-		o.BatchSize = defaultReindexBatch
-	}
+	o := opts.withDefaults()
 	if have, err := db.existingColumns(ctx, indexTable); err != nil {
 		return fail(err)
 	} else if len(have) == 0 {
@@ -85,20 +103,14 @@ func (db *DB) Reindex(ctx context.Context, table, index string, opts *ReindexOpt
 		}
 		rt.idx.markBuilding(index)
 	}
-	var done int64
-	for {
-		n, last, err := ta.reindexBatch(ctx, def, after, o.BatchSize, building)
-		if err != nil {
-			return err
+	var record func(context.Context, *sql.Tx, any) error
+	if building {
+		record = func(ctx context.Context, tx *sql.Tx, last any) error {
+			return db.putIndexRecord(ctx, tx, table, index, indexRecord{hash: def.hash, state: stateBuilding, progress: sql.NullString{String: keyText(last), Valid: true}})
 		}
-		done += int64(n)
-		if n > 0 && o.Progress != nil {
-			o.Progress(done)
-		}
-		if n < o.BatchSize {
-			break
-		}
-		after = last
+	}
+	if err := ta.rewrite(ctx, def, after, o, nil, record); err != nil {
+		return err
 	}
 	if building {
 		if err := db.putIndexRecord(ctx, db.db, table, index, indexRecord{hash: def.hash, state: stateReady}); err != nil {
@@ -107,6 +119,33 @@ func (db *DB) Reindex(ctx context.Context, table, index string, opts *ReindexOpt
 		rt.idx.setReady(index)
 	}
 	return nil
+}
+
+// rewrite writes the index's tokens into every row with a key after after
+// (every row when nil), batch by batch. before, if set, runs before each
+// batch; record, if set, records each batch's last key inside its
+// transaction.
+func (ta *TableAccess) rewrite(ctx context.Context, def *indexDef, after any, o ReindexOptions, before func(context.Context) error, record func(context.Context, *sql.Tx, any) error) error {
+	var done int64
+	for {
+		if before != nil {
+			if err := before(ctx); err != nil {
+				return err
+			}
+		}
+		n, last, err := ta.reindexBatch(ctx, def, after, o.BatchSize, record)
+		if err != nil {
+			return err
+		}
+		done += int64(n)
+		if n > 0 && o.Progress != nil {
+			o.Progress(done)
+		}
+		if n < o.BatchSize {
+			return nil
+		}
+		after = last
+	}
 }
 
 // parseKey reads a key recorded as progress.
@@ -163,8 +202,9 @@ type reindexRow struct {
 
 // reindexBatch rewrites the index's tokens of up to n rows with keys after
 // after (all rows from the start when nil), in one transaction that also
-// records the progress. It returns the number of rows and the last key.
-func (ta *TableAccess) reindexBatch(ctx context.Context, def *indexDef, after any, n int, record bool) (int, any, error) {
+// records the progress (record, if set). It returns the number of rows and
+// the last key.
+func (ta *TableAccess) reindexBatch(ctx context.Context, def *indexDef, after any, n int, record func(context.Context, *sql.Tx, any) error) (int, any, error) {
 	rt, d := ta.rt, ta.rt.d
 	tx, err := ta.db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -214,9 +254,8 @@ func (ta *TableAccess) reindexBatch(ctx context.Context, def *indexDef, after an
 	var last any
 	if len(batch) > 0 {
 		last = batch[len(batch)-1].key
-		if record {
-			err := ta.db.putIndexRecord(ctx, tx, rt.t.Name, def.name, indexRecord{hash: def.hash, state: stateBuilding, progress: sql.NullString{String: keyText(last), Valid: true}})
-			if err != nil {
+		if record != nil {
+			if err := record(ctx, tx, last); err != nil {
 				return 0, nil, ta.fail("reindex", def.name, err)
 			}
 		}
