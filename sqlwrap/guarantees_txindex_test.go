@@ -856,3 +856,45 @@ func TestIssue8_3_ReindexBesideWrites(t *testing.T) {
 		}
 	})
 }
+
+// TestIssue8_3_AdoptedIndexVerified: token storage written before
+// phicrypt_indexes existed is ready only if a sample of its tokens is what
+// the current definition computes. Bits that changed since (an older
+// default, say) leave the index building until Reindex, instead of
+// answering every search with too few rows.
+func TestIssue8_3_AdoptedIndexVerified(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, patientSchema(16))
+		populate(t, f, 12)
+		byMRN := Query{Where: []Pred{Eq("mrn", "MRN-0003")}}
+		adopt := func(bits int) *TableAccess {
+			t.Helper()
+			if _, err := f.sql.ExecContext(ctx, "DROP TABLE phicrypt_indexes"); err != nil {
+				t.Fatal(err)
+			}
+			db := f.reopen(t, patientSchema(bits))
+			if err := db.EnsureSchema(ctx); err != nil {
+				t.Fatal(err)
+			}
+			pats, err := db.Table("patients")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pats
+		}
+		if rows, err := adopt(16).Find(ctx, byMRN); err != nil || len(rows) != 1 {
+			t.Fatalf("storage written under the same definition: %d rows, %v; want 1", len(rows), err)
+		}
+		pats := adopt(15)
+		if rows, err := pats.Find(ctx, byMRN); !errors.Is(err, ErrIndexNotReady) {
+			t.Fatalf("storage written with other bits: %d rows, %v; want ErrIndexNotReady", len(rows), err)
+		}
+		if err := pats.db.Reindex(ctx, "patients", "mrn_eq", nil); err != nil {
+			t.Fatal(err)
+		}
+		if rows, err := pats.Find(ctx, byMRN); err != nil || len(rows) != 1 {
+			t.Fatalf("after Reindex: %d rows, %v; want 1", len(rows), err)
+		}
+	})
+}

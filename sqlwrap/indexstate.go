@@ -294,8 +294,14 @@ func (db *DB) recordIndexes(ctx context.Context, rt *tableRT) error {
 		case !populated:
 		case !found:
 			// Storage that predates the state table was written with
-			// every row; new storage on a populated table is empty.
+			// every row, under a definition nobody recorded: it is ready
+			// only if a sample of its tokens is this definition's. New
+			// storage on a populated table is empty.
 			if !existed {
+				state = stateBuilding
+			} else if ok, err := db.adoptedTokensMatch(ctx, rt, def); err != nil {
+				return err
+			} else if !ok {
 				state = stateBuilding
 			}
 		case rec.hash != def.hash:
