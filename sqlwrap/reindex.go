@@ -133,7 +133,15 @@ func (ta *TableAccess) rewrite(ctx context.Context, def *indexDef, after any, o 
 				return err
 			}
 		}
-		n, last, err := ta.reindexBatch(ctx, def, after, o.BatchSize, record)
+		// A batch is one transaction: one that lost a deadlock to the
+		// application's writes is run again.
+		var n int
+		var last any
+		err := retryTransient(ctx, func() error {
+			var err error
+			n, last, err = ta.reindexBatch(ctx, def, after, o.BatchSize, record)
+			return err
+		})
 		if err != nil {
 			return err
 		}
