@@ -11,8 +11,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/phicrypt/phicrypt/cipher"
 )
 
@@ -281,21 +279,20 @@ func (s *KeysetStore) Put(ctx context.Context, rec *cipher.Record, prev uint64) 
 }
 
 // ksUniqueViolation reports whether err is a duplicate-key error from
-// PostgreSQL (pgx), MySQL/MariaDB or SQLite. SQLite is matched by its
-// extended result codes (SQLITE_CONSTRAINT_PRIMARYKEY, _UNIQUE), read
-// through an interface so that the library does not link an SQLite
-// driver, and by message for drivers that report no codes.
+// PostgreSQL, MySQL/MariaDB or SQLite. Drivers are recognised by the
+// methods and texts of their errors, never by importing them, so that the
+// library links no driver the application did not choose: SQLSTATE 23505
+// through a SQLState() method (pgx, lib/pq style), MySQL's error 1062 by
+// its text "Error 1062 (23000): …", SQLite's extended result codes
+// (SQLITE_CONSTRAINT_PRIMARYKEY, _UNIQUE) through a Code() method, and
+// SQLite's message for drivers that report no codes.
 func ksUniqueViolation(err error) bool {
 	if err == nil {
 		return false
 	}
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		return pg.Code == "23505"
-	}
-	var my *mysql.MySQLError
-	if errors.As(err, &my) {
-		return my.Number == 1062
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		return st.SQLState() == "23505"
 	}
 	var coded interface{ Code() int }
 	if errors.As(err, &coded) {
@@ -303,7 +300,9 @@ func ksUniqueViolation(err error) bool {
 			return true
 		}
 	}
-	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+	msg := err.Error()
+	return strings.Contains(msg, "Error 1062 (") || strings.Contains(msg, "Error 1062:") ||
+		strings.Contains(msg, "UNIQUE constraint failed")
 }
 
 // List implements cipher.Store. Records come sorted by scope, then
