@@ -3,6 +3,7 @@ package cipher
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/phicrypt/phicrypt/keyprovider"
 )
@@ -70,7 +71,16 @@ func (e *Error) Error() string {
 	if e.Table != "" || e.Column != "" {
 		where = e.Table + "." + e.Column
 	}
-	return fmt.Sprintf("phicrypt: %s %s: %v", e.Op, where, e.Err)
+	return fmt.Sprintf("phicrypt: %s %s: %s", e.Op, where, nested(e.Err))
+}
+
+// nested is the text of a wrapped error without its "phicrypt: "
+// prefixes: a chain of errors prints the prefix once, at its start.
+func nested(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return strings.ReplaceAll(err.Error(), "phicrypt: ", "")
 }
 
 func (e *Error) Unwrap() error { return e.Err }

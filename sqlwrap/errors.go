@@ -3,6 +3,7 @@ package sqlwrap
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Errors of the wrapper; match them with errors.Is. Messages name the
@@ -11,8 +12,9 @@ var (
 	// ErrUnsupported: the query asks something the tokens cannot answer
 	// safely (a range, ORDER BY or LIKE on a protected column, Contains on
 	// a column with prefix tokens only, Eq on a column without an equality
-	// index).
-	ErrUnsupported = errors.New("unsupported on a protected column")
+	// index), or a search only protected columns have (Prefix or Contains
+	// on a plain column).
+	ErrUnsupported = errors.New("unsupported query")
 	// ErrUnknownColumn: the column is not in the schema.
 	ErrUnknownColumn = errors.New("unknown column")
 	// ErrUnknownTable: the table is not in the schema.
@@ -68,9 +70,39 @@ func (e *Error) Error() string {
 		where += "." + e.Column
 	}
 	if e.Key != nil {
-		return fmt.Sprintf("phicrypt: %s %s of the row with key %v: %v", e.Op, where, e.Key, e.Err)
+		return fmt.Sprintf("phicrypt: %s %s of the row with key %v: %s", e.Op, where, e.Key, nested(e.Err))
 	}
-	return fmt.Sprintf("phicrypt: %s %s: %v", e.Op, where, e.Err)
+	return fmt.Sprintf("phicrypt: %s %s: %s", e.Op, where, nested(e.Err))
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// The prefix every error of phicrypt carries once. An error that wraps
+// another prints it at its start and drops it from the text of what it
+// wraps (a cipher.Error, another Error, a sentinel), so that a chain reads
+// "phicrypt: read patients.ssn: open patients.ssn: …". errors.Is and
+// errors.As still see every error of the chain.
+const prefix = "phicrypt: "
+
+// nested is the text of a wrapped error without its prefixes.
+func nested(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return strings.ReplaceAll(err.Error(), prefix, "")
+}
+
+// wrapped is an error located by a message, wrapping the cause it names.
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (w *wrapped) Error() string { return prefix + w.msg + ": " + nested(w.err) }
+func (w *wrapped) Unwrap() error { return w.err }
+
+// wrapf returns an error reading "phicrypt: <format>: <err>" with err's
+// own prefixes dropped; it wraps err.
+func wrapf(err error, format string, args ...any) error {
+	return &wrapped{msg: fmt.Sprintf(format, args...), err: err}
+}

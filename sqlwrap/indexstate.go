@@ -188,7 +188,7 @@ func (db *DB) ensureIndexTable(ctx context.Context) error {
 		// A PostgreSQL process that loses a race on CREATE TABLE IF NOT
 		// EXISTS fails instead of seeing the table (see KeysetStore).
 		if have, perr := db.existingColumns(ctx, indexTable); perr != nil || len(have) == 0 {
-			return fmt.Errorf("phicrypt: create %s: %w", indexTable, err)
+			return wrapf(err, "create %s", indexTable)
 		}
 	}
 	return db.ensureKeyColumns(ctx)

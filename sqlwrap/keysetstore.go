@@ -121,7 +121,7 @@ func (s *KeysetStore) EnsureTable(ctx context.Context) error {
 	case "mysql":
 		coll, err := s.ksScopeCollation(ctx)
 		if err != nil {
-			return fmt.Errorf("phicrypt: keyset store: create table: %w", err)
+			return wrapf(err, "keyset store: create table")
 		}
 		ddl = "CREATE TABLE IF NOT EXISTS " + ksTable + ` (
 	scope      VARCHAR(255) CHARACTER SET utf8mb4 COLLATE ` + coll + ` NOT NULL,
@@ -142,7 +142,7 @@ func (s *KeysetStore) EnsureTable(ctx context.Context) error {
 		if _, perr := s.db.ExecContext(ctx, s.q.probe); perr == nil {
 			return nil
 		}
-		return fmt.Errorf("phicrypt: keyset store: create table %s: %w", ksTable, err)
+		return wrapf(err, "keyset store: create table %s", ksTable)
 	}
 	return nil
 }
@@ -181,7 +181,7 @@ func (s *KeysetStore) ksScopeCollation(ctx context.Context) (string, error) {
 
 // ksErr names the record an error is about.
 func ksErr(scope string, p cipher.Purpose, err error) error {
-	return fmt.Errorf("phicrypt: keyset store: scope %q (%s): %w", scope, p, err)
+	return wrapf(err, "keyset store: scope %q (%s)", scope, p)
 }
 
 // ksDecode parses a stored row and checks that its key columns agree with
@@ -310,7 +310,7 @@ func ksUniqueViolation(err error) bool {
 func (s *KeysetStore) List(ctx context.Context) ([]*cipher.Record, error) {
 	rows, err := s.reader(ctx).QueryContext(ctx, s.q.list)
 	if err != nil {
-		return nil, fmt.Errorf("phicrypt: keyset store: list: %w", err)
+		return nil, wrapf(err, "keyset store: list")
 	}
 	defer rows.Close()
 	var out []*cipher.Record
@@ -322,7 +322,7 @@ func (s *KeysetStore) List(ctx context.Context) ([]*cipher.Record, error) {
 			b       []byte
 		)
 		if err := rows.Scan(&scope, &purpose, &gen, &b); err != nil {
-			return nil, fmt.Errorf("phicrypt: keyset store: list: %w", err)
+			return nil, wrapf(err, "keyset store: list")
 		}
 		if purpose < 0 || purpose > math.MaxUint8 {
 			return nil, ksErr(scope, cipher.Purpose(0), fmt.Errorf("%w: purpose %d", cipher.ErrBadRecord, purpose))
@@ -334,7 +334,7 @@ func (s *KeysetStore) List(ctx context.Context) ([]*cipher.Record, error) {
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("phicrypt: keyset store: list: %w", err)
+		return nil, wrapf(err, "keyset store: list")
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Scope != out[j].Scope {

@@ -287,7 +287,7 @@ func (b *builder) plain(p Pred) error {
 	case "like":
 		b.where = append(b.where, c+" LIKE "+b.arg(p.vals[0]))
 	default:
-		return &Error{Op: "find", Table: b.ta.rt.t.Name, Column: p.col, Err: fmt.Errorf("%s needs a protected column with that index", p.op)}
+		return b.unsupported(p.col, p.op+" needs a protected column with that index")
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func (db *DB) ensureKeyColumns(ctx context.Context) error {
 		if _, err := db.db.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s BIGINT", indexTable, c)); err != nil {
 			// Another process may have added it meanwhile.
 			if again, aerr := db.existingColumns(ctx, indexTable); aerr != nil || !again[c] {
-				return fmt.Errorf("phicrypt: add %s to %s: %w", c, indexTable, err)
+				return wrapf(err, "add %s to %s", c, indexTable)
 			}
 		}
 	}

@@ -190,7 +190,7 @@ func shapeError(unmarshal func(any) error, msg string) error {
 func LoadSchemaFile(path string) (*Schema, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("phicrypt: schema file: %w", err)
+		return nil, wrapf(err, "schema file")
 	}
 	return ParseSchema(path, data)
 }

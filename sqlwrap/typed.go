@@ -46,7 +46,7 @@ func For[T any](db *DB, table string) (*Typed[T], error) {
 			name = typedSnake(f.Name)
 		}
 		if _, _, err := ta.rt.column("map", name); err != nil {
-			return nil, fmt.Errorf("phicrypt: %v field %s: %w", rt, f.Name, err)
+			return nil, wrapf(err, "%v field %s", rt, f.Name)
 		}
 		t.fields = append(t.fields, typedField{index: f.Index, col: name, key: name == ta.rt.t.Key})
 	}
