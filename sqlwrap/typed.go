@@ -2,10 +2,15 @@ package sqlwrap
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 	"unicode"
+
+	"github.com/phicrypt/phicrypt/cipher"
 )
 
 // Typed reads and writes a table as values of a Go struct type T. Fields
@@ -69,8 +74,12 @@ func typedSnake(s string) string {
 }
 
 // row converts a struct to a Row; zero keys are left out so the database
-// generates them.
-func (t *Typed[T]) row(v *T) Row {
+// generates them. A nil pointer is NULL; a driver.Valuer (sql.NullString,
+// sql.NullInt64, sql.NullTime, sql.Null[T], …) gives its Value, nil for
+// NULL; other values go as they are and the column's mapping converts
+// them (cipher.Date and time.Time for dates, any Go integer type, named
+// string types).
+func (t *Typed[T]) row(op string, v *T) (Row, error) {
 	rv := reflect.ValueOf(v).Elem()
 	r := Row{}
 	for _, f := range t.fields {
@@ -85,17 +94,32 @@ func (t *Typed[T]) row(v *T) Row {
 			}
 			fv = fv.Elem()
 		}
+		x := fv.Interface()
+		if vr, ok := x.(driver.Valuer); ok {
+			dv, err := vr.Value()
+			if err != nil {
+				return nil, &Error{Op: op, Table: t.ta.rt.t.Name, Column: f.col, Err: fmt.Errorf("%w: %T gave no value", ErrWrongType, x)}
+			}
+			r[f.col] = dv
+			continue
+		}
 		switch fv.Kind() {
-		case reflect.Int, reflect.Int32, reflect.Int64:
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 			r[f.col] = fv.Int()
 		default:
-			r[f.col] = fv.Interface()
+			r[f.col] = x
 		}
 	}
-	return r
+	return r, nil
 }
 
-// value fills a struct from a Row.
+var scannerType = reflect.TypeFor[sql.Scanner]()
+
+// value fills a struct from a Row. NULL leaves a field zero (a nil
+// pointer, an invalid sql.Null*). Besides assignable values and numeric
+// conversions that fit, it maps a date column to cipher.Date or time.Time
+// (midnight UTC), a boolean stored as 0 or 1 to bool, and fills any
+// sql.Scanner field through Scan.
 func (t *Typed[T]) value(r Row) (T, error) {
 	var out T
 	rv := reflect.ValueOf(&out).Elem()
@@ -110,17 +134,53 @@ func (t *Typed[T]) value(r Row) (T, error) {
 			fv.Set(reflect.New(fv.Type().Elem()))
 			target = fv.Elem()
 		}
-		val := reflect.ValueOf(v)
-		switch {
-		case val.Type().AssignableTo(target.Type()):
-			target.Set(val)
-		case val.CanConvert(target.Type()) && val.Kind() != reflect.String && target.Kind() != reflect.String:
-			target.Set(val.Convert(target.Type()))
-		default:
+		if err := assign(target, v); err != nil {
+			if fv.Kind() == reflect.Pointer {
+				fv.SetZero()
+			}
 			return out, &Error{Op: "read", Table: t.ta.rt.t.Name, Column: f.col, Err: fmt.Errorf("%w: %T does not fit field of type %v", ErrWrongType, v, target.Type())}
 		}
 	}
 	return out, nil
+}
+
+// assign sets target to v, a value read from a column (never nil).
+func assign(target reflect.Value, v any) error {
+	tt := target.Type()
+	if d, ok := v.(cipher.Date); ok && tt != typeDate && !typeDate.AssignableTo(tt) {
+		v = d.Time() // time.Time, sql.NullTime
+	}
+	if tm, ok := v.(time.Time); ok && tt == typeDate {
+		target.Set(reflect.ValueOf(cipher.DateOf(tm)))
+		return nil
+	}
+	if reflect.PointerTo(tt).Implements(scannerType) {
+		return target.Addr().Interface().(sql.Scanner).Scan(v)
+	}
+	val := reflect.ValueOf(v)
+	switch {
+	case val.Type().AssignableTo(tt):
+		target.Set(val)
+		return nil
+	case tt.Kind() == reflect.Bool:
+		if n, ok := v.(int64); ok && (n == 0 || n == 1) {
+			target.SetBool(n == 1)
+			return nil
+		}
+	case tt.Kind() == reflect.String || val.Kind() == reflect.String:
+		if tt.Kind() == val.Kind() {
+			target.Set(val.Convert(tt))
+			return nil
+		}
+	case val.CanConvert(tt) && tt != typeTime && tt != typeDate:
+		c := val.Convert(tt)
+		// A numeric conversion must keep the value (no silent overflow).
+		if back := c.Convert(val.Type()); back.Equal(val) {
+			target.Set(c)
+			return nil
+		}
+	}
+	return errType
 }
 
 // Insert seals and writes v and returns its key.
@@ -128,7 +188,11 @@ func (t *Typed[T]) Insert(ctx context.Context, v *T) (any, error) {
 	if err := t.bound(v != nil); err != nil {
 		return nil, err
 	}
-	return t.ta.Insert(ctx, t.row(v))
+	r, err := t.row("insert", v)
+	if err != nil {
+		return nil, err
+	}
+	return t.ta.Insert(ctx, r)
 }
 
 // bound checks that t came from For and that the value given is not nil.
@@ -149,7 +213,11 @@ func (t *Typed[T]) InsertBatch(ctx context.Context, vs []T) ([]any, error) {
 	}
 	rows := make([]Row, len(vs))
 	for i := range vs {
-		rows[i] = t.row(&vs[i])
+		r, err := t.row("insert", &vs[i])
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = r
 	}
 	return t.ta.InsertBatch(ctx, rows)
 }
@@ -159,7 +227,10 @@ func (t *Typed[T]) Update(ctx context.Context, key any, v *T) error {
 	if err := t.bound(v != nil); err != nil {
 		return err
 	}
-	r := t.row(v)
+	r, err := t.row("update", v)
+	if err != nil {
+		return err
+	}
 	delete(r, t.ta.rt.t.Key)
 	return t.ta.Update(ctx, key, r)
 }

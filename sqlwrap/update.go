@@ -1,15 +1,18 @@
 package sqlwrap
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 )
 
 // Update seals and writes the columns present in row for the row with the
 // given key. Any subset of columns may be given: the compound indexes the
 // subset takes part in are recomputed with their other parts read from
-// the row and opened, in the same transaction.
+// the row and opened, in the same transaction. The key cannot change; the
+// row-binding column may be given only with the value the row has.
 func (ta *TableAccess) Update(ctx context.Context, key any, row Row) error {
 	ctx, done, err := ta.enter(ctx)
 	if err != nil {
@@ -61,13 +64,28 @@ func (ta *TableAccess) update(ctx context.Context, key any, row Row) error {
 	if _, ok := row[rt.t.Key]; ok {
 		return ta.fail("update", rt.t.Key, fmt.Errorf("%w: the key cannot change", ErrUnsupported))
 	}
+	// The row-binding value may be given (a whole struct written back)
+	// but not changed: a new one would orphan every ciphertext of the row.
 	rb := rt.t.RowBinding
-	if _, ok := row[rb]; ok && rb != "" && rb != rt.t.Key {
-		return ta.fail("update", rb, fmt.Errorf("%w: the row-binding column cannot change (it would orphan every ciphertext of the row)", ErrUnsupported))
+	var given []byte
+	gv, hasBinding := row[rb]
+	hasBinding = hasBinding && rb != "" && rb != rt.t.Key
+	if hasBinding {
+		var err error
+		if given, err = bindingBytes(gv); err != nil {
+			return ta.fail("update", rb, err)
+		}
 	}
 	binding, known, err := ta.stored(ctx, key, rt.storedParts(row))
 	if err != nil {
 		return err
+	}
+	if hasBinding {
+		if !bytes.Equal(given, binding) {
+			return ta.fail("update", rb, fmt.Errorf("%w: the row-binding column cannot change (it would orphan every ciphertext of the row)", ErrUnsupported))
+		}
+		row = maps.Clone(row)
+		delete(row, rb)
 	}
 	w, err := ta.seal(ctx, row, known, binding, true)
 	if err != nil {
