@@ -1,6 +1,7 @@
 package sqlwrap
 
 import (
+	"database/sql"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -14,6 +15,28 @@ var (
 	typeTime  = reflect.TypeFor[time.Time]()
 	typeDate  = reflect.TypeFor[cipher.Date]()
 	typeBytes = reflect.TypeFor[[]byte]()
+)
+
+// The sql.Null* types declare a nullable column: of a plain type, or of
+// the protected type whose values they hold.
+var (
+	nullPlain = map[reflect.Type]string{
+		reflect.TypeFor[sql.NullString]():  "text",
+		reflect.TypeFor[sql.NullInt64]():   "integer",
+		reflect.TypeFor[sql.NullInt32]():   "integer",
+		reflect.TypeFor[sql.NullInt16]():   "integer",
+		reflect.TypeFor[sql.NullByte]():    "integer",
+		reflect.TypeFor[sql.NullFloat64](): "real",
+		reflect.TypeFor[sql.NullBool]():    "boolean",
+		reflect.TypeFor[sql.NullTime]():    "timestamp",
+	}
+	nullProtected = map[reflect.Type]reflect.Type{
+		reflect.TypeFor[sql.NullString]():  reflect.TypeFor[string](),
+		reflect.TypeFor[sql.NullInt64]():   reflect.TypeFor[int64](),
+		reflect.TypeFor[sql.NullFloat64](): reflect.TypeFor[float64](),
+		reflect.TypeFor[sql.NullBool]():    reflect.TypeFor[bool](),
+		reflect.TypeFor[sql.NullTime]():    typeTime,
+	}
 )
 
 // SchemaFromStruct builds and validates a table from the tags of a struct
@@ -226,7 +249,11 @@ func (b *tagBuilder) plain(column string, f reflect.StructField, bind bool) erro
 		t, nullable = t.Elem(), true
 	}
 	var typ string
+	if nt, ok := nullPlain[t]; ok && !nullable {
+		t, typ, nullable = nil, nt, true
+	}
 	switch {
+	case t == nil:
 	case t == typeTime:
 		typ = "timestamp"
 	case t == typeDate:
@@ -264,6 +291,9 @@ func (b *tagBuilder) protected(column string, f reflect.StructField, tag string,
 		t, nullable = t.Elem(), true
 	}
 	var typ ValueType
+	if nt, ok := nullProtected[t]; ok && !nullable {
+		t, nullable = nt, true
+	}
 	switch t {
 	case reflect.TypeFor[string]():
 		typ = TypeString

@@ -128,3 +128,81 @@ func TestIssue9_7_TypedEveryMappedType(t *testing.T) {
 		}
 	})
 }
+
+// taggedVisit declares its table with tags, sql.Null* types included.
+type taggedVisit struct {
+	ID      int64           `db:"id,key"`
+	UID     string          `db:"uid,bind"`
+	Ward    sql.NullString  `db:"ward"`
+	Bed     sql.NullInt32   `db:"bed"`
+	Weight  sql.NullFloat64 `db:"weight"`
+	Consent sql.NullBool    `db:"consent"`
+	SeenAt  sql.NullTime    `db:"seen_at"`
+	Diag    sql.NullString  `db:"diagnosis" phi:"eq(bits=16)"`
+	Visits  sql.NullInt64   `db:"visits" phi:""`
+	BMI     sql.NullFloat64 `db:"bmi" phi:""`
+	Smoker  sql.NullBool    `db:"smoker" phi:""`
+	Admit   sql.NullTime    `db:"admitted" phi:""`
+}
+
+// TestIssue9_7_TaggedNullTypes declares a table from a struct with
+// sql.Null* fields (nullable columns) and round-trips it through For[T].
+func TestIssue9_7_TaggedNullTypes(t *testing.T) {
+	tbl, err := SchemaFromStruct("tagged_visits", taggedVisit{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, &Schema{Source: "typedtypes_test.go", Tables: []*Table{tbl}})
+		vs, err := For[taggedVisit](f.db, "tagged_visits")
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2024, 4, 30, 13, 45, 10, 123456000, time.UTC)
+		full := taggedVisit{ID: 1, UID: "a", Ward: sql.NullString{String: "B2", Valid: true}, Bed: sql.NullInt32{Int32: 12, Valid: true},
+			Weight: sql.NullFloat64{Float64: 71.5, Valid: true}, Consent: sql.NullBool{Bool: true, Valid: true}, SeenAt: sql.NullTime{Time: at, Valid: true},
+			Diag: sql.NullString{String: "J45", Valid: true}, Visits: sql.NullInt64{Int64: 3, Valid: true}, BMI: sql.NullFloat64{Float64: 23.25, Valid: true},
+			Smoker: sql.NullBool{Bool: false, Valid: true}, Admit: sql.NullTime{Time: at, Valid: true}}
+		empty := taggedVisit{ID: 2, UID: "b"}
+		for _, in := range []taggedVisit{full, empty} {
+			if _, err := vs.Insert(ctx, &in); err != nil {
+				t.Fatalf("Insert %d: %v", in.ID, err)
+			}
+			got, err := vs.Get(ctx, in.ID)
+			if err != nil || !reflect.DeepEqual(got, in) {
+				t.Errorf("Get %d:\n got %+v, %v\nwant %+v", in.ID, got, err, in)
+			}
+		}
+		found, err := vs.Find(ctx, Query{Where: []Pred{Eq("diagnosis", sql.NullString{String: "J45", Valid: true}.String)}})
+		if err != nil || len(found) != 1 || found[0].ID != 1 {
+			t.Fatalf("Find by diagnosis: %+v, %v", found, err)
+		}
+	})
+}
+
+// TestIssue9_7_ReadRefusesOverflow checks that a value that does not fit
+// its field is ErrWrongType, not silently truncated.
+func TestIssue9_7_ReadRefusesOverflow(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, visitSchema())
+		vs, _ := For[visit](f.db, "visits")
+		in := visit{ID: 1, UID: "u", SeenOn: cipher.Date{Year: 2024, Month: 1, Day: 2}, DOB: time.Date(2000, 1, 2, 0, 0, 0, 0, time.UTC),
+			Bed: sql.NullInt64{Int64: 300, Valid: true}, Visits: sql.NullInt32{Int32: 7, Valid: true}}
+		if _, err := vs.Insert(ctx, &in); err != nil {
+			t.Fatal(err)
+		}
+		type small struct {
+			ID  int64 `db:"id"`
+			Bed *int8 `db:"bed"`
+		}
+		ss, err := For[small](f.db, "visits")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := ss.Get(ctx, int64(1)); !errors.Is(err, ErrWrongType) {
+			t.Fatalf("int8 field for 300: %+v, %v, want ErrWrongType", got, err)
+		}
+	})
+}
