@@ -20,7 +20,7 @@ func (ta *TableAccess) Count(ctx context.Context, q Query) (int64, error) {
 	}
 	defer done()
 	q.OrderBy = nil
-	b, _, err := ta.prepare(ctx, q)
+	b, _, _, err := ta.prepare(ctx, q, false)
 	if err != nil {
 		return 0, err
 	}

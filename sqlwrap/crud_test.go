@@ -128,6 +128,10 @@ func TestIssue9_4_OffsetAndAfterPaginateAfterFiltering(t *testing.T) {
 		if err != nil || fmt.Sprint(ids(rows)) != "[196 197]" {
 			t.Fatalf("Offset under ORDER BY id DESC: %v, %v", ids(rows), err)
 		}
+		rows, err = f.pats.Find(ctx, Query{Where: []Pred{Eq("city", "Miami")}, OrderBy: []Order{{Col: "id"}}, Offset: 98})
+		if err != nil || fmt.Sprint(ids(rows)) != "[197 199]" {
+			t.Fatalf("Offset without Limit: %v, %v", ids(rows), err)
+		}
 		if _, err := f.pats.Find(ctx, Query{After: int64(1), OrderBy: []Order{{Col: "age"}}}); err == nil {
 			t.Fatal("After with an order other than the key was not refused")
 		}

@@ -89,8 +89,9 @@ type Query struct {
 	// Limit is the most rows returned (0: no limit), counted after the
 	// false positives of the tokens are dropped.
 	Limit int
-	// Offset skips that many matching rows first. With a protected
-	// predicate the skipped rows are still read and decrypted (the
+	// Offset skips that many matching rows first. With only conditions
+	// the database answers exactly (plain columns, IsNull, NotNull) it is
+	// the SELECT's OFFSET. With a protected predicate the skipped rows are still read and decrypted (the
 	// database cannot tell a match from a false positive), so the cost of
 	// page n grows with n: prefer After for deep pages.
 	Offset int

@@ -4,28 +4,40 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"strconv"
 )
 
-// prepare checks q and builds its SELECT.
-func (ta *TableAccess) prepare(ctx context.Context, q Query) (*builder, string, error) {
+// prepare checks q and builds its SELECT. With sqlPage, a query whose
+// every condition the database answers exactly (no protected predicate to
+// re-check after decryption) gets its Offset and Limit in the SELECT, so
+// skipped rows are neither read nor decrypted; pushed reports it.
+func (ta *TableAccess) prepare(ctx context.Context, q Query, sqlPage bool) (b *builder, text string, pushed bool, err error) {
 	if err := ta.ready(ctx); err != nil {
-		return nil, "", err
+		return nil, "", false, err
 	}
 	if q.Limit < 0 {
-		return nil, "", ta.fail("find", "", errors.New("negative limit"))
+		return nil, "", false, ta.fail("find", "", errors.New("negative limit"))
 	}
 	if q.Offset < 0 {
-		return nil, "", ta.fail("find", "", errors.New("negative offset"))
+		return nil, "", false, ta.fail("find", "", errors.New("negative offset"))
 	}
-	b := &builder{ta: ta}
+	b = &builder{ta: ta}
 	if err := b.build(ctx, q); err != nil {
-		return nil, "", err
+		return nil, "", false, err
 	}
-	text, err := b.sqlText(q)
-	if err != nil {
-		return nil, "", err
+	if text, err = b.sqlText(q); err != nil {
+		return nil, "", false, err
 	}
-	return b, text, nil
+	if sqlPage && len(b.checks) == 0 && (q.Limit > 0 || q.Offset > 0) {
+		limit := strconv.Itoa(q.Limit)
+		if q.Limit == 0 {
+			// "No limit" as each engine spells it with an OFFSET.
+			limit = map[string]string{"sqlite": "-1", "mysql": "18446744073709551615", "postgres": "ALL"}[ta.rt.d.name]
+		}
+		text += " LIMIT " + limit + " OFFSET " + strconv.Itoa(q.Offset)
+		pushed = true
+	}
+	return b, text, pushed, nil
 }
 
 // stream runs q and hands yield each matching row, decrypted, one at a
@@ -35,9 +47,13 @@ func (ta *TableAccess) prepare(ctx context.Context, q Query) (*builder, string, 
 // without, it ends the stream with its error. yield returning false stops
 // the stream and closes the database rows. The caller has entered ta.
 func (ta *TableAccess) stream(ctx context.Context, q Query, partial bool, yield func(Row, *DamagedRow) bool) error {
-	b, text, err := ta.prepare(ctx, q)
+	// A damaged row must not count in Offset and Limit when partial.
+	b, text, pushed, err := ta.prepare(ctx, q, !partial)
 	if err != nil {
 		return err
+	}
+	if pushed {
+		q.Offset, q.Limit = 0, 0
 	}
 	st, err := ta.stmt(ctx, text)
 	if err != nil {
@@ -92,7 +108,9 @@ func (ta *TableAccess) stream(ctx context.Context, q Query, partial bool, yield 
 // the loop runs, the rows hold a database connection (inside a Tx, the
 // transaction's): on SQLite, PostgreSQL and MySQL that connection cannot
 // run another statement until the loop ends, so write through another
-// handle, or collect keys and write after the loop.
+// handle, or collect keys and write after the loop. Inside a Tx, another
+// operation of the same Tx waits for the loop to end: calling one from
+// the loop's body waits until its context ends.
 func (ta *TableAccess) Rows(ctx context.Context, q Query) iter.Seq2[Row, error] {
 	return func(yield func(Row, error) bool) {
 		ctx, done, err := ta.enter(ctx)
