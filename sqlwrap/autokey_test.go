@@ -114,3 +114,22 @@ func TestIssue9_4_AutoKeyWithRowBinding(t *testing.T) {
 		}
 	})
 }
+
+func TestIssue9_4_TypedInsertWithZeroID(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, patientSchema(16))
+		pats, err := For[typedPatient](f.db, "patients")
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := pats.Insert(ctx, &typedPatient{MRN: "MRN-7", LastName: "Obi", FirstName: "Nne", DOB: cipher.Date{Year: 1960, Month: 1, Day: 2}})
+		if err != nil {
+			t.Fatalf("For[T].Insert with a zero ID: %v", err)
+		}
+		got, err := pats.Get(ctx, key)
+		if err != nil || got.ID != toInt64(key) || got.LastName != "Obi" {
+			t.Fatalf("Get(%v): %+v, %v", key, got, err)
+		}
+	})
+}
