@@ -88,3 +88,31 @@ func TestIssue9_4_UpsertRecomputesTokens(t *testing.T) {
 		}
 	})
 }
+
+func TestIssue9_4_UpsertKeepsAPlainRowBinding(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		s := patientSchema(16)
+		tb := s.Tables[0]
+		tb.RowBinding = "pid"
+		tb.Plain = append(tb.Plain, &PlainColumn{Name: "pid", Type: "text"})
+		f := newFixture(t, d, s)
+		base := Row{"id": int64(1), "pid": "p-1", "ssn": "111-22-3333", "mrn": "MRN-1", "last_name": "Obi", "first_name": "A", "dob": cipher.Date{Year: 1960, Month: 1, Day: 2}}
+		if ins, err := f.pats.Upsert(ctx, base); err != nil || !ins {
+			t.Fatalf("upsert new: %v, %v", ins, err)
+		}
+		if ins, err := f.pats.Upsert(ctx, Row{"id": int64(1), "pid": "p-1", "ssn": "444-55-6666"}); err != nil || ins {
+			t.Fatalf("upsert with the same binding: %v, %v", ins, err)
+		}
+		if got := findIDs(t, f.pats, Eq("ssn", "444556666")); got != "[1]" {
+			t.Fatalf("new ssn found %s", got)
+		}
+		if _, err := f.pats.Upsert(ctx, Row{"id": int64(1), "pid": "p-2", "ssn": "777-88-9999"}); !errors.Is(err, ErrUnsupported) {
+			t.Fatalf("upsert changing the binding: %v", err)
+		}
+		r, err := f.pats.Get(ctx, int64(1))
+		if err != nil || r["ssn"] != "444-55-6666" || r["pid"] != "p-1" {
+			t.Fatalf("after the refused upsert: %v, %v", r, err)
+		}
+	})
+}
