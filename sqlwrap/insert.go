@@ -19,10 +19,11 @@ func (ta *TableAccess) Insert(ctx context.Context, row Row) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ta.tx != nil || len(ta.rt.side) == 0 {
+	if ta.tx != nil || len(ta.rt.side) == 0 && !ta.rt.needsKeyFirst(row) {
 		return ta.insert(ctx, row)
 	}
-	// Side-table tokens and the row must land together.
+	// Side-table tokens and the row must land together, as must a
+	// database-assigned key and the row sealed under it.
 	var key any
 	err = ta.inTx(ctx, func(t *TableAccess) error {
 		var err error
@@ -38,6 +39,12 @@ func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 		return nil, err
 	}
 	rt, d := ta.rt, ta.rt.d
+	if rt.needsKeyFirst(row) {
+		var err error
+		if row, err = ta.assignKey(ctx, row); err != nil {
+			return nil, err
+		}
+	}
 	binding, err := ta.binding(row)
 	if err != nil {
 		return nil, err

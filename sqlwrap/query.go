@@ -86,7 +86,20 @@ type Query struct {
 	// GroupBy is refused on protected columns and not supported otherwise;
 	// it exists so that the refusal is explicit.
 	GroupBy []string
-	Limit   int
+	// Limit is the most rows returned (0: no limit), counted after the
+	// false positives of the tokens are dropped.
+	Limit int
+	// Offset skips that many matching rows first. With only conditions
+	// the database answers exactly (plain columns, IsNull, NotNull) it is
+	// the SELECT's OFFSET. With a protected predicate the skipped rows are still read and decrypted (the
+	// database cannot tell a match from a false positive), so the cost of
+	// page n grows with n: prefer After for deep pages.
+	Offset int
+	// After is keyset pagination: only rows whose key is greater than
+	// After, in key order (OrderBy must be empty or the key ascending).
+	// Give the last key of a page to get the next one; each page costs
+	// the same however deep.
+	After any
 }
 
 // check is a post-filter on decrypted values.
@@ -129,6 +142,13 @@ func (b *builder) build(ctx context.Context, q Query) error {
 			return b.unsupported(g, "GROUP BY on ciphertext")
 		}
 		return b.unsupported(g, "GROUP BY is not supported by Find")
+	}
+	if q.After != nil {
+		k, err := rt.canonicalKey("find", q.After)
+		if err != nil {
+			return err
+		}
+		b.where = append(b.where, d.q(rt.t.Key)+" > "+b.arg(k))
 	}
 	// Eq on every part of a compound index uses it.
 	used := map[int]bool{}
@@ -487,7 +507,12 @@ func (b *builder) sqlText(q Query) (string, error) {
 	if len(b.where) > 0 {
 		s.WriteString(" WHERE " + strings.Join(b.where, " AND "))
 	}
-	if len(q.OrderBy) > 0 {
+	if q.After != nil {
+		if len(q.OrderBy) > 1 || len(q.OrderBy) == 1 && (q.OrderBy[0].Col != rt.t.Key || q.OrderBy[0].Desc) {
+			return "", b.unsupported(rt.t.Key, "After pages in ascending key order: OrderBy must be empty or the key ascending")
+		}
+		s.WriteString(" ORDER BY " + d.q(rt.t.Key))
+	} else if len(q.OrderBy) > 0 {
 		parts := make([]string, len(q.OrderBy))
 		for i, o := range q.OrderBy {
 			cr, _, err := rt.column("find", o.Col)
@@ -580,49 +605,17 @@ func (ta *TableAccess) find(ctx context.Context, q Query, partial bool) (*FindRe
 		return nil, err
 	}
 	defer done()
-	if err := ta.ready(ctx); err != nil {
-		return nil, err
-	}
-	if q.Limit < 0 {
-		return nil, ta.fail("find", "", errors.New("negative limit"))
-	}
-	b := &builder{ta: ta}
-	if err := b.build(ctx, q); err != nil {
-		return nil, err
-	}
-	text, err := b.sqlText(q)
-	if err != nil {
-		return nil, err
-	}
-	st, err := ta.stmt(ctx, text)
-	if err != nil {
-		return nil, ta.fail("find", "", err)
-	}
-	rows, err := st.QueryContext(ctx, b.args...)
-	if err != nil {
-		return nil, ta.fail("find", "", err)
-	}
-	defer rows.Close()
 	res := &FindResult{}
-	for rows.Next() {
-		r, err := ta.scan(ctx, rows, b.checks)
-		if err != nil {
-			if e, ok := isRowDamage(err); ok && partial {
-				res.Damaged = append(res.Damaged, DamagedRow{Key: e.Key, Column: e.Column, Err: err})
-				continue
-			}
-			return nil, err
+	err = ta.stream(ctx, q, partial, func(r Row, dmg *DamagedRow) bool {
+		if dmg != nil {
+			res.Damaged = append(res.Damaged, *dmg)
+		} else {
+			res.Rows = append(res.Rows, r)
 		}
-		if r == nil {
-			continue
-		}
-		res.Rows = append(res.Rows, r)
-		if q.Limit > 0 && len(res.Rows) == q.Limit {
-			break
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, ta.fail("find", "", err)
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	return res, nil
 }
