@@ -91,6 +91,9 @@ func VerifyOnly() Option {
 //     or a go-sql-driver DSN. Connect sets parseTime=true, which the
 //     wrapper's date and time columns need.
 func Connect(ctx context.Context, dataSource, kekURI string, schema *sqlwrap.Schema, opts ...Option) (*sqlwrap.DB, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	var cfg config
 	for _, o := range opts {
 		if o != nil {
