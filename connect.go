@@ -244,3 +244,13 @@ func (e *connectError) Error() string {
 }
 
 func (e *connectError) Unwrap() error { return e.err }
+
+// ConnectFile is Connect with the schema read from a YAML file
+// (sqlwrap.LoadSchemaFile, docs/SCHEMA.md).
+func ConnectFile(ctx context.Context, dataSource, kekURI, schemaPath string, opts ...Option) (*sqlwrap.DB, error) {
+	schema, err := sqlwrap.LoadSchemaFile(schemaPath)
+	if err != nil {
+		return nil, &connectError{what: "schema", err: err}
+	}
+	return Connect(ctx, dataSource, kekURI, schema, opts...)
+}

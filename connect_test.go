@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -201,5 +202,32 @@ func TestIssue9_5_ConnectNamesWhatWasWrong(t *testing.T) {
 				t.Errorf("error %q does not wrap %v", msg, c.is)
 			}
 		})
+	}
+}
+
+func TestIssue9_5_ConnectFileReadsTheSchema(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "phi.yaml")
+	if err := os.WriteFile(path, []byte(connectSchemaYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := ConnectFile(ctx, "sqlite:"+filepath.Join(dir, "p.db"), keyURI(t), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Table("patients"); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("version: 1\ntables:\n  - name: patients\n    colums: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{bad, filepath.Join(dir, "absent.yaml")} {
+		_, err := ConnectFile(ctx, "sqlite:"+filepath.Join(dir, "p.db"), keyURI(t), p)
+		if err == nil || !strings.Contains(err.Error(), "schema") || !strings.Contains(err.Error(), filepath.Base(p)) || strings.Count(err.Error(), "phicrypt:") != 1 {
+			t.Errorf("ConnectFile with %s: %v", filepath.Base(p), err)
+		}
 	}
 }
