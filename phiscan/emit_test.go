@@ -89,7 +89,7 @@ func TestEmitSchemaRules(t *testing.T) {
 		return c.Equality[0]
 	}
 	for column, want := range map[string]string{
-		"ssn": "digits", "mrn": "nfkc,casefold,trim", "email": "trim,casefold", "phone_home": "digits,last:10",
+		"ssn": "digits", "mrn": "nfkc,casefold,nodiacritics,trim", "email": "trim,casefold", "phone_home": "digits,last:10",
 		"first_name": "nfkc,casefold,trim,nodiacritics", "surname": "nfkc,casefold,trim,nodiacritics", "ssn_int": "",
 	} {
 		if ix := eq(column); ix == nil || ix.Transforms != want {

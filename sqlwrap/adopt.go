@@ -18,9 +18,18 @@ const adoptSample = 32
 // of bits, or another partition count, would make every search through it
 // miss rows. A mismatch, or a sample in which no row opens, leaves the
 // index building until Reindex rewrites it. Prefix and substring storage
-// is not checked: its grams do not depend on a sized default.
+// is not checked, since its grams do not depend on a sized default, unless
+// its chain is the default string chain, which changed: such
+// storage stays building until Reindex.
 func (db *DB) adoptedTokensMatch(ctx context.Context, rt *tableRT, def *indexDef) (bool, error) {
 	if def.eq == nil && def.comp == nil {
+		// Grams were cut under the chain the schema names, except that a
+		// string index declared without transforms had another default
+		// chain before (docs/SCHEMA.md §2): storage under today's default
+		// may hold the old default's grams, so it waits for Reindex.
+		if def.br != nil && def.br.idx.Transforms == defaultStringTransforms {
+			return false, nil
+		}
 		return true, nil
 	}
 	d, t := rt.d, rt.t

@@ -25,6 +25,7 @@ type DB struct {
 	tables  map[string]*tableRT
 	keysets *KeysetStore
 	stmts   sync.Map // SQL text -> *sql.Stmt
+	owned   bool     // Close closes db: see OpenOwned
 }
 
 // Open wraps db, an open database of dialect "sqlite", "postgres" or
@@ -79,7 +80,9 @@ func (db *DB) SQL() *sql.DB {
 	return db.db
 }
 
-// Close closes the cached prepared statements (not the *sql.DB).
+// Close closes the cached prepared statements, and the *sql.DB too when
+// the DB was opened by OpenOwned (as phicrypt.Connect does); a *sql.DB
+// passed to Open stays open for its owner to close.
 func (db *DB) Close() error {
 	if db == nil {
 		return nil
@@ -89,6 +92,9 @@ func (db *DB) Close() error {
 		db.stmts.Delete(k)
 		return true
 	})
+	if db.owned && db.db != nil {
+		return db.db.Close()
+	}
 	return nil
 }
 

@@ -18,7 +18,7 @@ import (
 const (
 	defaultKey              = "id"
 	defaultKeyType          = "integer"
-	defaultStringTransforms = "nfkc,casefold,trim"
+	defaultStringTransforms = "nfkc,casefold,nodiacritics,trim"
 	defaultPrefixMin        = 2
 	defaultPrefixMax        = MaxPrefixGram
 	defaultSubstringMin     = 3

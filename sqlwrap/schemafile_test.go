@@ -58,7 +58,7 @@ func TestLoadSchemaFile(t *testing.T) {
 	wantBloom := []*BloomIndex{
 		{Name: "last_name_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,nodiacritics,letters", MinGram: 2, MaxGram: 4, M: 65536, K: 2},
 		// Name and transforms from the defaults.
-		{Name: "last_name_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold,trim", MinGram: 3, MaxGram: 3, MaxGrams: 64, M: 4096, K: 2, RevealsEquality: true},
+		{Name: "last_name_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold,nodiacritics,trim", MinGram: 3, MaxGram: 3, MaxGrams: 64, M: 4096, K: 2, RevealsEquality: true},
 	}
 	if !reflect.DeepEqual(last.Bloom, wantBloom) {
 		t.Errorf("last_name Bloom = %+v", last.Bloom)
@@ -66,7 +66,7 @@ func TestLoadSchemaFile(t *testing.T) {
 	wantCompound := []*CompoundIndex{
 		{Name: "name_dob", Bits: 24, Parts: []CompoundPart{{"last_name", "nfkc,casefold,trim,nodiacritics"}, {"dob", ""}}},
 		// Bits from the planner: near-unique combinations on 100,000 rows.
-		{Name: "sex_dob", Bits: 15, Parts: []CompoundPart{{"sex", "nfkc,casefold,trim"}, {"dob", "date:year"}}},
+		{Name: "sex_dob", Bits: 15, Parts: []CompoundPart{{"sex", "nfkc,casefold,nodiacritics,trim"}, {"dob", "date:year"}}},
 	}
 	if !reflect.DeepEqual(tb.Compound, wantCompound) {
 		t.Errorf("compound = %+v", tb.Compound)
@@ -110,10 +110,10 @@ func TestSchemaDefaults(t *testing.T) {
 	want := []*Column{
 		{Name: "name", Type: TypeString,
 			// Bits from the planner: near-unique values on 100,000 rows.
-			Equality: []*EqualityIndex{{Name: "name_eq", Transforms: "nfkc,casefold,trim", Bits: 15}},
+			Equality: []*EqualityIndex{{Name: "name_eq", Transforms: "nfkc,casefold,nodiacritics,trim", Bits: 15}},
 			Bloom: []*BloomIndex{
-				{Name: "name_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,trim", MinGram: 2, MaxGram: 4, M: 65536, K: 2},
-				{Name: "name_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold,trim", MinGram: 3, MaxGram: 3, MaxGrams: 256, M: 65536, K: 2, RevealsEquality: true},
+				{Name: "name_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,nodiacritics,trim", MinGram: 2, MaxGram: 4, M: 65536, K: 2},
+				{Name: "name_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold,nodiacritics,trim", MinGram: 3, MaxGram: 3, MaxGrams: 256, M: 65536, K: 2, RevealsEquality: true},
 			}},
 		// A date has at most 36,525 values: the planner admits 14 bits.
 		{Name: "dob", Type: TypeDate, Equality: []*EqualityIndex{{Name: "dob_eq", Bits: 14}}},
@@ -121,8 +121,8 @@ func TestSchemaDefaults(t *testing.T) {
 			Equality: []*EqualityIndex{{Name: "code_eq", Bits: 15}},
 			Bloom: []*BloomIndex{
 				// max follows a min above the default max.
-				{Name: "code_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,trim", MinGram: 12, MaxGram: 12, M: 65536, K: 2, Force: true},
-				{Name: "code_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold,trim", MinGram: 4, MaxGram: 4, MaxGrams: 256, M: 65536, K: 2, RevealsEquality: true},
+				{Name: "code_prefix", Kind: blindindex.Prefix, Transforms: "nfkc,casefold,nodiacritics,trim", MinGram: 12, MaxGram: 12, M: 65536, K: 2, Force: true},
+				{Name: "code_sub", Kind: blindindex.Substring, Transforms: "nfkc,casefold,nodiacritics,trim", MinGram: 4, MaxGram: 4, MaxGrams: 256, M: 65536, K: 2, RevealsEquality: true},
 			}},
 		{Name: "note", Type: TypeString},
 	}
@@ -131,7 +131,7 @@ func TestSchemaDefaults(t *testing.T) {
 			t.Errorf("column %d = %+v", i, c)
 		}
 	}
-	wantCompound := []*CompoundIndex{{Name: "name_dob", Bits: 15, Parts: []CompoundPart{{"name", "nfkc,casefold,trim"}, {"dob", ""}}}}
+	wantCompound := []*CompoundIndex{{Name: "name_dob", Bits: 15, Parts: []CompoundPart{{"name", "nfkc,casefold,nodiacritics,trim"}, {"dob", ""}}}}
 	if !reflect.DeepEqual(tb.Compound, wantCompound) {
 		t.Errorf("compound = %+v", tb.Compound)
 	}

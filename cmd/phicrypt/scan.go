@@ -15,11 +15,12 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/go-sql-driver/mysql"
+	_ "github.com/go-sql-driver/mysql" // registers the "mysql" driver
 	"github.com/goccy/go-yaml"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
+	"github.com/phicrypt/phicrypt/internal/dsn"
 	"github.com/phicrypt/phicrypt/phiscan"
 )
 
@@ -292,83 +293,35 @@ func scanDatabase(ctx context.Context, f *scanFlags, cfg *phiscan.Config) (*phis
 }
 
 // guessDialect tells the database from the form of the DSN, or "".
-func guessDialect(dsn string) string {
-	lower := strings.ToLower(dsn)
-	switch {
-	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
-		return "postgres"
-	case strings.HasPrefix(lower, "mysql://"), strings.HasPrefix(lower, "mariadb://"):
-		return "mysql"
-	case strings.HasPrefix(lower, "file:"), strings.HasPrefix(lower, "sqlite:"):
-		return "sqlite"
-	case strings.Contains(dsn, "@tcp("), strings.Contains(dsn, "@unix("), strings.Contains(dsn, "@/"):
-		return "mysql"
-	case regexp.MustCompile(`(^|\s)(host|dbname|user|port|sslmode)=`).MatchString(dsn):
-		return "postgres"
-	}
-	if info, err := os.Stat(dsn); err == nil && info.Mode().IsRegular() {
-		return "sqlite"
-	}
-	for _, ext := range []string{".db", ".sqlite", ".sqlite3", ".db3"} {
-		if strings.HasSuffix(lower, ext) {
-			return "sqlite"
-		}
-	}
-	return ""
-}
+func guessDialect(d string) string { return dsn.Guess(d) }
 
 // driverDSN returns the driver and the DSN it takes. An SQLite path is
 // opened read-only, and must exist: the driver would otherwise create an
 // empty database and report nothing to scan. A mysql:// URL becomes a
 // go-sql-driver DSN.
-func driverDSN(dialect, dsn string) (driver, out string, err error) {
+func driverDSN(dialect, d string) (driver, out string, err error) {
 	switch dialect {
 	case "postgres":
-		return "pgx", dsn, nil
+		return "pgx", d, nil
 	case "mysql":
-		lower := strings.ToLower(dsn)
-		if !strings.HasPrefix(lower, "mysql://") && !strings.HasPrefix(lower, "mariadb://") {
-			return "mysql", dsn, nil
-		}
-		u, err := url.Parse(dsn)
+		cfg, err := dsn.MySQL(d)
 		if err != nil {
-			return "", "", usagef("--db: not a URL: %v", redactErr(err))
+			return "", "", usagef("--db: %v", err)
 		}
-		cfg := mysql.NewConfig()
-		cfg.User = u.User.Username()
-		cfg.Passwd, _ = u.User.Password()
-		cfg.Net, cfg.Addr = "tcp", u.Host
-		if u.Port() == "" {
-			cfg.Addr = u.Hostname() + ":3306"
-		}
-		cfg.DBName = strings.TrimPrefix(u.Path, "/")
-		out := cfg.FormatDSN()
-		if u.RawQuery != "" {
-			sep := "?"
-			if strings.Contains(out, "?") {
-				sep = "&"
-			}
-			out += sep + u.RawQuery
-		}
-		return "mysql", out, nil
+		return "mysql", cfg.FormatDSN(), nil
 	}
-	lower := strings.ToLower(dsn)
-	switch {
-	case strings.HasPrefix(lower, "file:"):
-		return "sqlite", dsn, nil
-	case strings.HasPrefix(lower, "sqlite://"):
-		dsn = dsn[len("sqlite://"):]
-	case strings.HasPrefix(lower, "sqlite:"):
-		dsn = dsn[len("sqlite:"):]
+	path, ok := dsn.SQLitePath(d)
+	if !ok {
+		return "sqlite", d, nil
 	}
-	info, err := os.Stat(dsn)
+	info, err := os.Stat(path)
 	if err != nil {
 		return "", "", fmt.Errorf("SQLite database: %w", err)
 	}
 	if !info.Mode().IsRegular() {
-		return "", "", fmt.Errorf("SQLite database %s is not a file", dsn)
+		return "", "", fmt.Errorf("SQLite database %s is not a file", path)
 	}
-	abs, err := filepath.Abs(dsn)
+	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", "", err
 	}
@@ -376,33 +329,5 @@ func driverDSN(dialect, dsn string) (driver, out string, err error) {
 	return "sqlite", u.String() + "?mode=ro&_pragma=busy_timeout(5000)", nil
 }
 
-var pgPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
-
 // redactDSN removes the password from a DSN for the report.
-func redactDSN(dialect, dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" && u.User != nil {
-		return u.Redacted()
-	}
-	switch dialect {
-	case "postgres":
-		return pgPassword.ReplaceAllString(dsn, "${1}xxxxx")
-	case "mysql":
-		if cfg, err := mysql.ParseDSN(dsn); err == nil && cfg.Passwd != "" {
-			if i := strings.Index(dsn, "@"); i >= 0 {
-				if j := strings.Index(dsn[:i], ":"); j >= 0 {
-					return dsn[:j+1] + "xxxxx" + dsn[i:]
-				}
-			}
-		}
-	}
-	return dsn
-}
-
-// redactErr drops a url.Error's URL, which holds the password.
-func redactErr(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
+func redactDSN(dialect, d string) string { return dsn.Redact(dialect, d) }

@@ -23,11 +23,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/phicrypt/phicrypt"
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/keyprovider/local"
 	"github.com/phicrypt/phicrypt/sqlwrap"
-
-	_ "modernc.org/sqlite"
 )
 
 func main() {
@@ -72,39 +71,18 @@ func run(ctx context.Context, out io.Writer, dbPath string, patients []patient) 
 		}
 		fmt.Fprintf(out, "created key file %s (local key files are for development only)\n", keyPath)
 	}
-	kek, err := local.Open(keyPath)
-	if err != nil {
-		return err
-	}
-	sqldb, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate")
-	if err != nil {
-		return err
-	}
-	defer sqldb.Close()
-
-	store, err := sqlwrap.NewKeysetStore(sqldb, "sqlite")
-	if err != nil {
-		return err
-	}
-	if err := store.EnsureTable(ctx); err != nil {
-		return err
-	}
-	ring, err := cipher.NewKeyring(cipher.Config{KEK: kek, Store: store})
-	if err != nil {
-		return err
-	}
 	schema, err := sqlwrap.ParseSchema("examples/quickstart/schema.yaml", schemaYAML)
 	if err != nil {
 		return err
 	}
-	db, err := sqlwrap.Open(sqldb, "sqlite", schema, ring)
+	// One call opens SQLite with WAL, a busy timeout and BEGIN IMMEDIATE,
+	// the key, the keysets stored in the same database, and creates the
+	// tables, indexes and keysets the schema needs.
+	db, err := phicrypt.Connect(ctx, "sqlite:"+dbPath, local.URI(keyPath), schema)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.EnsureSchema(ctx); err != nil {
-		return err
-	}
 	pats, err := db.Table("patients")
 	if err != nil {
 		return err
@@ -148,7 +126,7 @@ func run(ctx context.Context, out io.Writer, dbPath string, patients []patient) 
 	}
 
 	fmt.Fprintf(out, "\nrow id=%d as the database stores it:\n", first.ID)
-	return printStoredRow(ctx, out, sqldb, first.ID)
+	return printStoredRow(ctx, out, db.SQL(), first.ID)
 }
 
 // printStoredRow prints every column of a row straight from SQLite.
