@@ -109,6 +109,37 @@ func TestIssue9_3_AdoptedTxCommitsTogether(t *testing.T) {
 			if err := qr.Close(); err != nil || fmt.Sprint(actions) != "[create patient]" {
 				t.Fatalf("audit inside the transaction: %v, %v", actions, err)
 			}
+			// A hand-written JOIN inside the transaction, opening each row
+			// while the rows hold the connection.
+			flt, err := pats.Filter(ctx, "p", 2, Eq("ssn", "078 05 1120"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			jr, err := tx.QueryContext(ctx, "SELECT p.id, p.ssn, e.reason FROM patients p JOIN encounters e ON e.patient_id = p.id WHERE e.reason = "+p(1)+" AND "+flt.Where,
+				append([]any{"checkup"}, flt.Args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var joined []int64
+			for jr.Next() {
+				var pid int64
+				var ssn Sealed
+				var reason string
+				if err := jr.Scan(&pid, &ssn, &reason); err != nil {
+					t.Fatal(err)
+				}
+				v, err := pats.Open(ctx, "ssn", ssn, pid)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok, err := flt.Match(Row{"ssn": v}); err != nil || !ok {
+					t.Fatalf("match %v: %v, %v", pid, ok, err)
+				}
+				joined = append(joined, pid)
+			}
+			if err := jr.Close(); err != nil || fmt.Sprint(joined) != fmt.Sprint([]int64{id}) {
+				t.Fatalf("join inside the transaction: %v, %v", joined, err)
+			}
 			// The transaction stays the caller's.
 			if err := tx.Commit(); !errors.Is(err, ErrUnsupported) {
 				t.Fatalf("Commit of an adopted transaction: %v", err)
