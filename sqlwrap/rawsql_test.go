@@ -140,6 +140,26 @@ func TestIssue9_2_OpenFailsClosed(t *testing.T) {
 		if len(got) != 5 || !got[3].SSN.Null() || got[0].SSN.Null() {
 			t.Fatalf("scanned %d rows", len(got))
 		}
+		// StructScan of one row, row by row.
+		xr, err := xdb.QueryxContext(ctx, "SELECT id, last_name FROM patients WHERE id = "+testPH(d, 1), int64(5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var one struct {
+			ID       int64   `db:"id"`
+			LastName *Sealed `db:"last_name"`
+		}
+		for xr.Next() {
+			if err := xr.StructScan(&one); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := xr.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := f.pats.Open(ctx, "last_name", one.LastName, one.ID); err != nil || v != "GARCÍA" {
+			t.Fatalf("StructScan then Open: %v, %v", v, err)
+		}
 		if v, err := f.pats.Open(ctx, "ssn", got[3].SSN, got[3].ID); err != nil || v != nil {
 			t.Fatalf("NULL: %v, %v", v, err)
 		}
