@@ -202,6 +202,47 @@ func TestIssue9_2_OpenFailsClosed(t *testing.T) {
 		if err := f.sql.QueryRowContext(ctx, "SELECT COUNT(*) FROM patients WHERE "+flt.Where, flt.Args...).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("unaliased filter %s: %d, %v", flt.Where, n, err)
 		}
+		// Substring and compound conditions under an alias.
+		for name, c := range map[string]struct {
+			preds []Pred
+			want  string
+		}{
+			"contains": {[]Pred{Contains("notes", "PENICILLIN")}, "[1 4]"},
+			"compound": {[]Pred{Eq("last_name", "nunez"), Eq("dob", cipher.Date{Year: 1948, Month: 3, Day: 17})}, "[1]"},
+			"plain":    {[]Pred{Eq("city", "Boston"), Prefix("last_name", "sm")}, "[3]"},
+		} {
+			flt, err := f.pats.Filter(ctx, "p", 1, c.preds...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := xdb.QueryxContext(ctx, "SELECT p.id, p.notes, p.last_name, p.dob FROM patients p WHERE "+flt.Where+" ORDER BY p.id", flt.Args...)
+			if err != nil {
+				t.Fatalf("%s: %s: %v", name, flt.Where, err)
+			}
+			var ids []int64
+			for rows.Next() {
+				var id int64
+				var notes, last, dob Sealed
+				if err := rows.Scan(&id, &notes, &last, &dob); err != nil {
+					t.Fatal(err)
+				}
+				r := Row{}
+				for col, s := range map[string]Sealed{"notes": notes, "last_name": last, "dob": dob} {
+					if r[col], err = f.pats.Open(ctx, col, s, id); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if ok, err := flt.Match(r); err != nil {
+					t.Fatal(err)
+				} else if ok {
+					ids = append(ids, id)
+				}
+			}
+			rows.Close()
+			if fmt.Sprint(ids) != c.want {
+				t.Errorf("%s: %v, want %s", name, ids, c.want)
+			}
+		}
 		var s Sealed
 		if err := s.Scan(int64(3)); !errors.Is(err, ErrWrongType) {
 			t.Fatalf("scan integer: %v", err)
