@@ -132,13 +132,14 @@ func fnv32(s string) uint32 {
 func (db *DB) existingColumns(ctx context.Context, table string) (map[string]bool, error) {
 	var rows *sql.Rows
 	var err error
+	q := db.reader(ctx)
 	switch db.d.name {
 	case "sqlite":
-		rows, err = db.db.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
+		rows, err = q.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
 	case "postgres":
-		rows, err = db.db.QueryContext(ctx, "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1", table)
+		rows, err = q.QueryContext(ctx, "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1", table)
 	default:
-		rows, err = db.db.QueryContext(ctx, "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?", table)
+		rows, err = q.QueryContext(ctx, "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?", table)
 	}
 	if err != nil {
 		return nil, err

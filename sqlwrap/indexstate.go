@@ -330,7 +330,7 @@ func (db *DB) recordIndexes(ctx context.Context, rt *tableRT) error {
 // ones, and ones recorded under another definition (the schema changed
 // and EnsureSchema has not run since: their tokens are not this schema's).
 func (db *DB) loadIndexStates(ctx context.Context, rt *tableRT) error {
-	recs, err := db.readIndexRecords(ctx, db.db, rt.t.Name)
+	recs, err := db.readIndexRecords(ctx, db.reader(ctx), rt.t.Name)
 	if err != nil {
 		return &Error{Op: "verify schema", Table: rt.t.Name, Err: err}
 	}

@@ -113,11 +113,31 @@ type builder struct {
 	where  []string
 	args   []any
 	checks []check
+	// alias qualifies column references when set (TableAccess.Filter);
+	// argBase is the number of placeholders before the first of b.args.
+	alias   string
+	argBase int
 }
 
 func (b *builder) arg(v any) string {
 	b.args = append(b.args, v)
-	return b.ta.rt.d.ph(len(b.args))
+	return b.ta.rt.d.ph(b.argBase + len(b.args))
+}
+
+// col is a column of the table, qualified with the alias if there is one.
+func (b *builder) col(name string) string {
+	if b.alias != "" {
+		return b.table() + "." + b.ta.rt.d.q(name)
+	}
+	return b.ta.rt.d.q(name)
+}
+
+// table is how the conditions name the table: its alias, or its name.
+func (b *builder) table() string {
+	if b.alias != "" {
+		return b.ta.rt.d.q(b.alias)
+	}
+	return b.ta.rt.d.q(b.ta.rt.t.Name)
 }
 
 func (b *builder) unsupported(col, reason string) error {
@@ -135,7 +155,6 @@ func normText(ch blindindex.Chain, v any) (string, bool) {
 
 func (b *builder) build(ctx context.Context, q Query) error {
 	rt := b.ta.rt
-	d := rt.d
 	if len(q.GroupBy) > 0 {
 		g := q.GroupBy[0]
 		if _, ok := rt.cols[g]; ok {
@@ -192,7 +211,7 @@ func (b *builder) build(ctx context.Context, q Query) error {
 		if err != nil {
 			return &Error{Op: "find", Table: rt.t.Name, Column: c.idx.Name, Err: err}
 		}
-		b.where = append(b.where, fmt.Sprintf("%s IN (%s)", d.q(c.idx.Name), b.tokens(toks)))
+		b.where = append(b.where, fmt.Sprintf("%s IN (%s)", b.col(c.idx.Name), b.tokens(toks)))
 		// A part's own equality index under the same transforms narrows
 		// the candidates further without changing what matches: the
 		// planner sizes a compound beside such indexes with few bits.
@@ -216,7 +235,7 @@ func (b *builder) build(ctx context.Context, q Query) error {
 				if err != nil {
 					return &Error{Op: "find", Table: rt.t.Name, Column: cr.c.Name, Err: err}
 				}
-				b.where = append(b.where, fmt.Sprintf("%s IN (%s)", d.q(e.idx.Name), b.tokens(etoks)))
+				b.where = append(b.where, fmt.Sprintf("%s IN (%s)", b.col(e.idx.Name), b.tokens(etoks)))
 				break
 			}
 		}
@@ -264,7 +283,7 @@ func (b *builder) tokens(toks []int64) string {
 
 func (b *builder) plain(p Pred) error {
 	rt := b.ta.rt
-	c := rt.d.q(p.col)
+	c := b.col(p.col)
 	// Values go to the database as writes store them (canonical).
 	val := func(v any) (string, error) {
 		if v == nil {
@@ -314,14 +333,13 @@ func (b *builder) plain(p Pred) error {
 
 func (b *builder) protected(ctx context.Context, cr *colRT, p Pred) error {
 	rt := b.ta.rt
-	d := rt.d
 	col := cr.c.Name
 	switch p.op {
 	case "isnull":
-		b.where = append(b.where, d.q(col)+" IS NULL")
+		b.where = append(b.where, b.col(col)+" IS NULL")
 		return nil
 	case "notnull":
-		b.where = append(b.where, d.q(col)+" IS NOT NULL")
+		b.where = append(b.where, b.col(col)+" IS NOT NULL")
 		return nil
 	case "<>", "<", "<=", ">", ">=":
 		return b.unsupported(col, "comparison "+p.op+" on ciphertext (tokens answer equality only)")
@@ -379,7 +397,7 @@ func (b *builder) protected(ctx context.Context, cr *colRT, p Pred) error {
 			b.where = append(b.where, "1 = 0")
 			return nil
 		}
-		b.where = append(b.where, fmt.Sprintf("%s IN (%s)", d.q(e.idx.Name), b.tokens(all)))
+		b.where = append(b.where, fmt.Sprintf("%s IN (%s)", b.col(e.idx.Name), b.tokens(all)))
 		b.checks = append(b.checks, check{cr: cr, match: func(v any) bool {
 			got, ok := normText(e.ch, v)
 			if !ok {
@@ -446,7 +464,7 @@ func (b *builder) bloomCond(br *bloomRT, keys blindindex.PRF, runes []rune) erro
 		}
 		var ors []string
 		for _, s := range sets {
-			ors = append(ors, fmt.Sprintf("%s @> %s::integer[]", d.q(br.idx.Name), b.arg(pgIntArray(s))))
+			ors = append(ors, fmt.Sprintf("%s @> %s::integer[]", b.col(br.idx.Name), b.arg(pgIntArray(s))))
 		}
 		b.where = append(b.where, "("+strings.Join(ors, " OR ")+")")
 		return nil
@@ -474,7 +492,7 @@ func (b *builder) bloomCond(br *bloomRT, keys blindindex.PRF, runes []rune) erro
 			ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 		}
 		b.where = append(b.where, fmt.Sprintf("%s.rowid IN (SELECT rowid FROM %s WHERE %s MATCH %s)",
-			d.q(b.ta.rt.t.Name), d.q(br.table), d.q(br.table), b.arg(strings.Join(ors, " OR "))))
+			b.table(), d.q(br.table), d.q(br.table), b.arg(strings.Join(ors, " OR "))))
 		return nil
 	}
 	if br.idx.Kind == blindindex.Prefix {
@@ -482,7 +500,7 @@ func (b *builder) bloomCond(br *bloomRT, keys blindindex.PRF, runes []rune) erro
 		if err != nil {
 			return err
 		}
-		b.where = append(b.where, fmt.Sprintf("%s IN (%s)", d.q(prefixColumn(br.idx, g)), b.tokens(toks)))
+		b.where = append(b.where, fmt.Sprintf("%s IN (%s)", b.col(prefixColumn(br.idx, g)), b.tokens(toks)))
 		return nil
 	}
 	var ors []string
@@ -492,7 +510,7 @@ func (b *builder) bloomCond(br *bloomRT, keys blindindex.PRF, runes []rune) erro
 			return err
 		}
 		ors = append(ors, fmt.Sprintf("%s IN (SELECT k FROM %s WHERE tok IN (%s) GROUP BY k HAVING COUNT(*) = %d)",
-			d.q(b.ta.rt.t.Key), d.q(br.table), b.tokens(toks), len(toks)))
+			b.col(b.ta.rt.t.Key), d.q(br.table), b.tokens(toks), len(toks)))
 	}
 	b.where = append(b.where, "("+strings.Join(ors, " OR ")+")")
 	return nil
