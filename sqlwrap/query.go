@@ -167,7 +167,7 @@ func (b *builder) build(ctx context.Context, q Query) error {
 		if err != nil {
 			return err
 		}
-		b.where = append(b.where, d.q(rt.t.Key)+" > "+b.arg(k))
+		b.where = append(b.where, b.col(rt.t.Key)+" > "+b.arg(k))
 	}
 	// Eq on every part of a compound index uses it.
 	used := map[int]bool{}
