@@ -183,7 +183,8 @@ func assign(target reflect.Value, v any) error {
 	return errType
 }
 
-// Insert seals and writes v and returns its key.
+// Insert seals and writes v and returns its key. When v's key field is
+// zero the database assigns the key, and Insert writes it into v.
 func (t *Typed[T]) Insert(ctx context.Context, v *T) (any, error) {
 	if err := t.bound(v != nil); err != nil {
 		return nil, err
@@ -192,7 +193,38 @@ func (t *Typed[T]) Insert(ctx context.Context, v *T) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.ta.Insert(ctx, r)
+	key, err := t.ta.Insert(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return key, t.setKey(v, key)
+}
+
+// setKey writes a key the database assigned into v's zero key field.
+func (t *Typed[T]) setKey(v *T, key any) error {
+	if key == nil {
+		return nil
+	}
+	rv := reflect.ValueOf(v).Elem()
+	for _, f := range t.fields {
+		if !f.key {
+			continue
+		}
+		fv := rv.FieldByIndex(f.index)
+		if !fv.IsZero() {
+			return nil
+		}
+		target := fv
+		if fv.Kind() == reflect.Pointer {
+			fv.Set(reflect.New(fv.Type().Elem()))
+			target = fv.Elem()
+		}
+		if err := assign(target, key); err != nil {
+			fv.SetZero()
+			return &Error{Op: "insert", Table: t.ta.rt.t.Name, Column: f.col, Err: fmt.Errorf("%w: the row was written, but its key (%T) does not fit field of type %v", ErrWrongType, key, target.Type())}
+		}
+	}
+	return nil
 }
 
 // bound checks that t came from For and that the value given is not nil.
@@ -206,7 +238,8 @@ func (t *Typed[T]) bound(haveValue bool) error {
 	return nil
 }
 
-// InsertBatch writes vs in one transaction: all or nothing.
+// InsertBatch writes vs in one transaction: all or nothing. Keys the
+// database assigns are written into the elements of vs whose key was zero.
 func (t *Typed[T]) InsertBatch(ctx context.Context, vs []T) ([]any, error) {
 	if err := t.bound(true); err != nil {
 		return nil, err
@@ -219,7 +252,18 @@ func (t *Typed[T]) InsertBatch(ctx context.Context, vs []T) ([]any, error) {
 		}
 		rows[i] = r
 	}
-	return t.ta.InsertBatch(ctx, rows)
+	keys, err := t.ta.InsertBatch(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
+	for i := range vs {
+		if i < len(keys) {
+			if err := t.setKey(&vs[i], keys[i]); err != nil {
+				return keys, err
+			}
+		}
+	}
+	return keys, nil
 }
 
 // Update writes every mapped column of v to the row with the given key.
