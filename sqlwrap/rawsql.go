@@ -162,3 +162,15 @@ func (ta *TableAccess) Open(ctx context.Context, column string, stored, binding 
 	}
 	return v, nil
 }
+
+// Dialect returns the name of the database's dialect, "sqlite",
+// "postgres" or "mysql", for hand-written statements that must choose
+// their placeholders ($1 on PostgreSQL, ? elsewhere) or a driver name
+// (sqlx.NewDb(db.SQL(), db.Dialect()) binds correctly on all three). A
+// nil DB gives "".
+func (db *DB) Dialect() string {
+	if db == nil || db.d == nil {
+		return ""
+	}
+	return db.d.name
+}
