@@ -96,6 +96,26 @@ func (t *Table[T]) setKey(v *T, k any) error {
 	return nil
 }
 
+// CreateInBatches inserts vs in one transaction (all or nothing), sealing
+// and writing them in chunks; the keys the database assigns are set in vs.
+func (t *Table[T]) CreateInBatches(ctx context.Context, vs []T) error {
+	if err := t.ok(vs, false); err != nil {
+		return err
+	}
+	keys, err := t.typed.InsertBatch(ctx, vs)
+	if err != nil {
+		return err
+	}
+	for i := range vs {
+		if i < len(keys) {
+			if err := t.setKey(&vs[i], keys[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Save writes every column of v: an insert when its key is zero or the
 // row does not exist, an update of every column otherwise (every token
 // recomputed).

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"gorm.io/gorm"
@@ -217,6 +218,39 @@ func Run(t *testing.T, gdb *gorm.DB) {
 		var v Visit
 		if err := gdb.Where("patient_id = ?", p.ID).First(&v).Error; err != nil || v.Reason != "checkup" {
 			t.Fatalf("visit: %+v %v", v, err)
+		}
+	})
+
+	t.Run("batches and ciphertext at rest", func(t *testing.T) {
+		batch := []Patient{
+			{MRN: "MRN-8001", SSN: "333-44-5555", LastName: "Ivanova", City: "Boston"},
+			{MRN: "MRN-8002", SSN: "333-44-6666", LastName: "Ivanov", City: "Boston"},
+		}
+		if err := pats.CreateInBatches(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		if batch[0].ID == 0 || batch[1].ID == 0 || batch[0].ID == batch[1].ID {
+			t.Fatalf("CreateInBatches keys: %d, %d", batch[0].ID, batch[1].ID)
+		}
+		var got []Patient
+		if err := pats.Find(ctx, &got, phigorm.Prefix("last_name", "ivan")); err != nil || !slices.Equal(ids(got), []string{"MRN-8001", "MRN-8002"}) {
+			t.Fatalf("Prefix after CreateInBatches: %v %v", ids(got), err)
+		}
+		// What GORM reads from the table itself holds no PHI.
+		var raw []map[string]any
+		if err := gdb.Table("patients").Find(&raw).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) == 0 {
+			t.Fatal("no raw rows")
+		}
+		for _, r := range raw {
+			for col, v := range r {
+				s := fmt.Sprintf("%s", v)
+				if strings.Contains(s, "333-44") || strings.Contains(s, "Ivanov") || strings.Contains(s, "MRN-") {
+					t.Fatalf("column %s holds plaintext", col)
+				}
+			}
 		}
 	})
 
