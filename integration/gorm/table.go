@@ -2,6 +2,7 @@ package phigorm
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -29,6 +30,7 @@ func IsNull(column string) Cond { return sqlwrap.IsNull(column) }
 
 // Table reads and writes the model T through phicrypt.
 type Table[T any] struct {
+	w     *sqlwrap.DB
 	m     *model
 	ta    *sqlwrap.TableAccess
 	typed *sqlwrap.Typed[T]
@@ -52,7 +54,35 @@ func For[T any](db *DB) (*Table[T], error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Table[T]{m: m, ta: ta, typed: typed}, nil
+	return &Table[T]{w: db.w, m: m, ta: ta, typed: typed}, nil
+}
+
+// WithTx returns the table inside tx, a GORM transaction (from
+// gorm.DB.Begin or inside gorm.DB.Transaction): its reads and writes run
+// on tx's connection and commit or roll back with tx, together with what
+// GORM writes through tx to plain tables. Use the two one after the
+// other, not from concurrent goroutines: they share one connection.
+func (t *Table[T]) WithTx(tx *gorm.DB) (*Table[T], error) {
+	if err := t.ok(tx, tx == nil || tx.Statement == nil); err != nil {
+		return nil, err
+	}
+	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return nil, fmt.Errorf("phicrypt: phigorm table %s: WithTx needs a GORM transaction on a *sql.Tx, got %T", t.m.table, tx.Statement.ConnPool)
+	}
+	stx, err := t.w.WithTx(sqlTx)
+	if err != nil {
+		return nil, err
+	}
+	ta, err := stx.Table(t.m.table)
+	if err != nil {
+		return nil, err
+	}
+	typed, err := sqlwrap.ForTable[T](ta)
+	if err != nil {
+		return nil, err
+	}
+	return &Table[T]{w: t.w, m: t.m, ta: ta, typed: typed}, nil
 }
 
 func (t *Table[T]) ok(v any, isNil bool) error {

@@ -254,6 +254,55 @@ func Run(t *testing.T, gdb *gorm.DB) {
 		}
 	})
 
+	t.Run("transaction with a plain table", func(t *testing.T) {
+		if err := gdb.AutoMigrate(&Visit{}); err != nil {
+			t.Fatal(err)
+		}
+		boom := errors.New("boom")
+		for _, commit := range []bool{false, true} {
+			mrn := fmt.Sprintf("MRN-9%v", commit)
+			err := gdb.Transaction(func(tx *gorm.DB) error {
+				ptx, err := pats.WithTx(tx)
+				if err != nil {
+					return err
+				}
+				p := Patient{MRN: mrn, SSN: "444-55-6666", LastName: "Tanaka", City: "Austin"}
+				if err := ptx.Create(ctx, &p); err != nil {
+					return err
+				}
+				if err := tx.Create(&Visit{PatientID: p.ID, Reason: mrn}).Error; err != nil {
+					return err
+				}
+				var seen Patient // read inside the transaction
+				if err := ptx.First(ctx, &seen, phigorm.Eq("mrn", mrn)); err != nil || seen.ID != p.ID {
+					return fmt.Errorf("read in tx: %+v %w", seen, err)
+				}
+				if !commit {
+					return boom
+				}
+				return nil
+			})
+			if commit && err != nil || !commit && !errors.Is(err, boom) {
+				t.Fatalf("transaction (commit %v): %v", commit, err)
+			}
+			var got []Patient
+			if err := pats.Find(ctx, &got, phigorm.Eq("mrn", mrn)); err != nil {
+				t.Fatal(err)
+			}
+			var visits int64
+			if err := gdb.Model(&Visit{}).Where("reason = ?", mrn).Count(&visits).Error; err != nil {
+				t.Fatal(err)
+			}
+			want := 0
+			if commit {
+				want = 1
+			}
+			if len(got) != want || visits != int64(want) {
+				t.Fatalf("after transaction (commit %v): %d patients, %d visits, want %d", commit, len(got), visits, want)
+			}
+		}
+	})
+
 	t.Run("refusals", func(t *testing.T) {
 		var nilTable *phigorm.Table[Patient]
 		var p Patient
@@ -268,6 +317,9 @@ func Run(t *testing.T, gdb *gorm.DB) {
 		}
 		if err := pats.Create(ctx, nil); err == nil {
 			t.Fatal("Create(nil): no error")
+		}
+		if _, err := pats.WithTx(gdb); err == nil {
+			t.Fatal("WithTx outside a transaction: no error")
 		}
 		if _, err := phigorm.For[Visit](db); err == nil {
 			t.Fatal("For of a model not given to Open: no error")
