@@ -5,7 +5,15 @@
 // every protected value sealed, every token of every index written, and
 // searches (Eq, Prefix, Contains, several Eq for a compound index) exact,
 // the false positives of the tokens dropped after decryption. Plain tables
-// keep going through GORM as before.
+// keep going through GORM as before; Table.WithTx joins a GORM
+// transaction, so that a patient, its visits and an audit row commit
+// together.
+//
+// GORM's own query builder (gdb.Where(…).Find) does not read these models:
+// their protected columns hold ciphertexts and blind-index tokens, and
+// GORM cannot parse a field such as cipher.Date. gorm.Model cannot be
+// embedded (its key is a uint and its soft delete would not be honoured):
+// declare an int64 key (db:"id,key,bind") and plain time fields instead.
 //
 // Column names follow both GORM and phicrypt: the snake_case field name
 // (SSN → ssn, LastName → last_name) or a `db:"name"` tag that GORM would

@@ -157,10 +157,12 @@ func (t *Table[T]) Save(ctx context.Context, v *T) error {
 	if !set {
 		return t.Create(ctx, v)
 	}
-	if _, err := t.ta.Get(ctx, k); errors.Is(err, sqlwrap.ErrNotFound) {
-		return t.Create(ctx, v)
-	} else if err != nil {
+	n, err := t.ta.Count(ctx, sqlwrap.Query{Where: []sqlwrap.Pred{sqlwrap.Eq(t.m.key, k)}})
+	if err != nil {
 		return err
+	}
+	if n == 0 {
+		return t.Create(ctx, v)
 	}
 	return t.typed.Update(ctx, k, v)
 }

@@ -191,6 +191,16 @@ func Run(t *testing.T, gdb *gorm.DB) {
 			t.Fatalf("Save new: %v, key %d", err, q.ID)
 		}
 		one("saved new", phigorm.Prefix("last_name", "adey"))
+		r := Patient{ID: 100000, MRN: "MRN-5001", SSN: "222-33-5555", LastName: "Mensah", City: "Austin"}
+		if err := pats.Save(ctx, &r); err != nil {
+			t.Fatalf("Save with a new key: %v", err)
+		}
+		if got := one("saved with its key", phigorm.Eq("mrn", "MRN-5001")); got.ID != 100000 || got.LastName != "Mensah" {
+			t.Fatalf("saved with its key: %+v", got)
+		}
+		if err := pats.Delete(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
 
 		if err := pats.Delete(ctx, &got); err != nil {
 			t.Fatal(err)
