@@ -325,6 +325,24 @@ func Run(t *testing.T, gdb *gorm.DB) {
 		if err := pats.Updates(ctx, &Patient{}, map[string]any{"city": "x"}); err == nil {
 			t.Fatal("Updates without a key: no error")
 		}
+		var first Patient
+		if err := pats.First(ctx, &first); err != nil {
+			t.Fatal(err)
+		}
+		secret := strings.Repeat("Zyxwvut", 20) // longer than max_length
+		for what, err := range map[string]error{
+			"Updates":                    pats.Updates(ctx, &first, map[string]any{"last_name": secret}),
+			"Create":                     pats.Create(ctx, &Patient{MRN: "MRN-6000", SSN: "1", LastName: secret}),
+			"Find":                       pats.Find(ctx, &[]Patient{}, phigorm.Eq("no_such_column", secret)),
+			"Prefix on a non-text index": pats.Find(ctx, &[]Patient{}, phigorm.Prefix("ssn", secret)),
+		} {
+			if err == nil {
+				t.Fatalf("%s with a bad value: no error", what)
+			}
+			if strings.Contains(err.Error(), "Zyxw") {
+				t.Fatalf("%s: the error shows the value: %v", what, err)
+			}
+		}
 		if err := pats.Create(ctx, nil); err == nil {
 			t.Fatal("Create(nil): no error")
 		}
