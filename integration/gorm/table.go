@@ -227,3 +227,12 @@ func (t *Table[T]) Delete(ctx context.Context, v *T) error {
 	}
 	return t.typed.Delete(ctx, k)
 }
+
+// Count returns the number of matching rows, exactly: the rows whose
+// tokens match but whose values do not are not counted.
+func (t *Table[T]) Count(ctx context.Context, conds ...Cond) (int64, error) {
+	if err := t.ok(nil, false); err != nil {
+		return 0, err
+	}
+	return t.ta.Count(ctx, sqlwrap.Query{Where: conds})
+}

@@ -129,6 +129,18 @@ func Run(t *testing.T, gdb *gorm.DB) {
 				t.Errorf("%s: got %v, want %v", tc.name, ids(got), tc.want)
 			}
 		}
+		for _, tc := range []struct {
+			cond phigorm.Cond
+			want int
+		}{
+			{phigorm.Eq("ssn", "078051007"), 1},
+			{phigorm.Prefix("last_name", "Sm"), len(want(func(_ int, p Patient) bool { return p.LastName[:2] == "Sm" }))},
+			{phigorm.Eq("city", "Austin"), n / 2},
+		} {
+			if got, err := pats.Count(ctx, tc.cond); err != nil || got != int64(tc.want) {
+				t.Errorf("Count(%v): %d, %v; want %d", tc.cond, got, err, tc.want)
+			}
+		}
 		// Every SSN is found exactly, though 40 rows share 16 buckets.
 		for i := range n {
 			var p Patient
