@@ -2,9 +2,9 @@
 GO ?= go
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: test test-main test-vault check-tools deps lint quickstart
+.PHONY: test test-main test-vault test-gorm check-tools deps lint quickstart
 
-test: check-tools deps lint test-main test-vault
+test: check-tools deps lint test-main test-vault test-gorm
 
 check-tools:
 	@command -v $(GO) >/dev/null || { echo "make test: Go is not installed (want Go 1.26 in PATH or /usr/local/go/bin)" >&2; exit 1; }
@@ -28,6 +28,11 @@ test-main:
 # main module (a replace directive) when that gains a dependency.
 test-vault:
 	cd integration/vault && $(GO) vet -mod=mod ./... && $(GO) test -mod=mod -race ./...
+
+# The GORM integration is a module of its own so that the main module does
+# not depend on GORM. Its benchmarks are not run here.
+test-gorm:
+	cd integration/gorm && $(GO) vet -mod=mod ./... && $(GO) test -mod=mod -race ./...
 
 quickstart:
 	$(GO) run ./examples/quickstart

@@ -34,6 +34,15 @@ func For[T any](db *DB, table string) (*Typed[T], error) {
 	if err != nil {
 		return nil, err
 	}
+	return ForTable[T](ta)
+}
+
+// ForTable returns typed access through ta: a table of a DB, or of a Tx
+// (then every operation runs inside that transaction).
+func ForTable[T any](ta *TableAccess) (*Typed[T], error) {
+	if ta == nil || ta.rt == nil {
+		return nil, fmt.Errorf("%w: get a TableAccess from DB.Table or Tx.Table", ErrUnbound)
+	}
 	rt := reflect.TypeFor[T]()
 	if rt.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("phicrypt: For needs a struct type, got %v", rt)
