@@ -631,17 +631,11 @@ func TestIssue8_18_CompoundSearchAlsoUsesThePartsEqualityIndex(t *testing.T) {
 func TestIssue8_18_CompoundSearchSkipsABuildingPartIndex(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
 		ctx := context.Background()
-		f := newFixture(t, d, patientSchema(24))
 		const n = 23
-		populate(t, f, n)
-		db := f.reopen(t, grownSchema())
-		if err := db.EnsureSchema(ctx); err != nil {
-			t.Fatal(err)
-		}
+		_, db, pats := grown(t, d, n)
 		if err := db.Reindex(ctx, "patients", "first_dob", nil); err != nil {
 			t.Fatal(err)
 		}
-		pats, _ := db.Table("patients")
 		if _, err := pats.Find(ctx, Query{Where: []Pred{Eq("first_name", "ANNA")}}); !errors.Is(err, ErrIndexNotReady) {
 			t.Fatalf("first_name_eq before its Reindex: %v, want ErrIndexNotReady", err)
 		}

@@ -525,15 +525,8 @@ func newIndexQueries(n int, extra map[int64]string) map[string]struct {
 func TestIssue8_3_IndexAddedToPopulatedTable(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
 		ctx := context.Background()
-		f := newFixture(t, d, patientSchema(24))
 		const n = 23
-		populate(t, f, n)
-
-		db := f.reopen(t, grownSchema())
-		if err := db.EnsureSchema(ctx); err != nil {
-			t.Fatal(err)
-		}
-		pats, _ := db.Table("patients")
+		f, db, pats := grown(t, d, n)
 		for index, c := range newIndexQueries(n, nil) {
 			_, err := pats.Find(ctx, c.q)
 			if !errors.Is(err, ErrIndexNotReady) || !strings.Contains(err.Error(), index) || !strings.Contains(err.Error(), "Reindex") {
@@ -613,14 +606,8 @@ func TestIssue8_3_NewIndexOnEmptyTableIsReady(t *testing.T) {
 func TestIssue8_3_ReindexResumesAfterInterruption(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
 		ctx := context.Background()
-		f := newFixture(t, d, patientSchema(24))
 		const n, batch = 23, 5
-		populate(t, f, n)
-		db := f.reopen(t, grownSchema())
-		if err := db.EnsureSchema(ctx); err != nil {
-			t.Fatal(err)
-		}
-		pats, _ := db.Table("patients")
+		f, db, pats := grown(t, d, n)
 		for index, c := range newIndexQueries(n, nil) {
 			cctx, cancel := context.WithCancel(ctx)
 			err := db.Reindex(cctx, "patients", index, &ReindexOptions{BatchSize: batch, Progress: func(int64) { cancel() }})
@@ -800,14 +787,8 @@ func TestIssue8_3_ReindexTextKeysAndSeparateBinding(t *testing.T) {
 func TestIssue8_3_ReindexBesideWrites(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
 		ctx := context.Background()
-		f := newFixture(t, d, patientSchema(24))
 		const n = 40
-		populate(t, f, n)
-		db := f.reopen(t, grownSchema())
-		if err := db.EnsureSchema(ctx); err != nil {
-			t.Fatal(err)
-		}
-		pats, _ := db.Table("patients")
+		_, db, pats := grown(t, d, n)
 		var wg sync.WaitGroup
 		errs := make(chan error, 2)
 		wg.Add(2)
@@ -897,4 +878,22 @@ func TestIssue8_3_AdoptedIndexVerified(t *testing.T) {
 			t.Fatalf("after Reindex: %d rows, %v; want 1", len(rows), err)
 		}
 	})
+}
+
+// grown fills n rows under patientSchema(24), then opens the database again
+// under grownSchema and runs EnsureSchema, so that grownSchema's new
+// indexes are building.
+func grown(t *testing.T, d testdb.Dialect, n int) (*fixture, *DB, *TableAccess) {
+	t.Helper()
+	f := newFixture(t, d, patientSchema(24))
+	populate(t, f, n)
+	db := f.reopen(t, grownSchema())
+	if err := db.EnsureSchema(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	pats, err := db.Table("patients")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, db, pats
 }
