@@ -7,14 +7,11 @@ import (
 // Insert seals and writes one row. It returns the key: the row's own, or
 // the one the database generated.
 func (ta *TableAccess) Insert(ctx context.Context, row Row) (any, error) {
-	ctx, done, err := ta.enter(ctx)
+	ctx, done, err := ta.enterWrite(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	if err := ta.warm(ctx); err != nil {
-		return nil, err
-	}
 	row, err = ta.rt.canonicalRow("insert", row, false)
 	if err != nil {
 		return nil, err
@@ -109,14 +106,11 @@ func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 // the table came from a Tx). If any row fails, for any reason (a bad
 // value, a key-service outage), nothing is written.
 func (ta *TableAccess) InsertBatch(ctx context.Context, rows []Row) ([]any, error) {
-	ctx, done, err := ta.enter(ctx)
+	ctx, done, err := ta.enterWrite(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	if err := ta.warm(ctx); err != nil {
-		return nil, err
-	}
 	canon := make([]Row, len(rows))
 	for i, r := range rows {
 		var err error

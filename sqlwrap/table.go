@@ -47,6 +47,20 @@ func (ta *TableAccess) enter(ctx context.Context) (context.Context, func(), erro
 	return ctx, done, nil
 }
 
+// enterWrite is enter for a write: it also loads the keys of every column
+// of the table (warm) once the operation has its turn.
+func (ta *TableAccess) enterWrite(ctx context.Context) (context.Context, func(), error) {
+	ctx, done, err := ta.enter(ctx)
+	if err != nil {
+		return ctx, nil, err
+	}
+	if err := ta.warm(ctx); err != nil {
+		done()
+		return ctx, nil, err
+	}
+	return ctx, done, nil
+}
+
 // stmt returns a cached prepared statement, prepared on the transaction if
 // there is one.
 func (ta *TableAccess) stmt(ctx context.Context, query string) (*sql.Stmt, error) {

@@ -14,14 +14,11 @@ import (
 // the row and opened, in the same transaction. The key cannot change; the
 // row-binding column may be given only with the value the row has.
 func (ta *TableAccess) Update(ctx context.Context, key any, row Row) error {
-	ctx, done, err := ta.enter(ctx)
+	ctx, done, err := ta.enterWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer done()
-	if err := ta.warm(ctx); err != nil {
-		return err
-	}
 	key, err = ta.rt.canonicalKey("update", key)
 	if err != nil {
 		return err

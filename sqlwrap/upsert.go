@@ -25,14 +25,11 @@ import (
 // row-binding column other than the key cannot change: giving a
 // different value for an existing row is refused (ErrUnsupported).
 func (ta *TableAccess) Upsert(ctx context.Context, row Row) (inserted bool, err error) {
-	ctx, done, err := ta.enter(ctx)
+	ctx, done, err := ta.enterWrite(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer done()
-	if err := ta.warm(ctx); err != nil {
-		return false, err
-	}
 	rt := ta.rt
 	key, ok := row[rt.t.Key]
 	if !ok || key == nil {
