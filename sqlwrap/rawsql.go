@@ -47,6 +47,15 @@ func (ta *TableAccess) Filter(ctx context.Context, alias string, firstArg int, p
 	if err := ta.ready(ctx); err != nil {
 		return nil, err
 	}
+	if m := ta.rt.mig.Load(); m != nil {
+		for _, p := range preds {
+			if cr, ok := ta.rt.cols[p.col]; ok && m.migrating(cr) {
+				// Open sees only ciphertexts: the rows whose value is still
+				// in the plaintext column would be missed.
+				return nil, ta.fail("filter", p.col, fmt.Errorf("%w: the column is being migrated (it has a %s column); use Find until the migration ends", ErrUnsupported, plainName(p.col)))
+			}
+		}
+	}
 	// The rows will be opened by Open, which does not wait for a
 	// transaction's turn: load the keys now, while it is ours.
 	if err := ta.warm(ctx); err != nil {
