@@ -31,8 +31,9 @@ type command struct {
 
 // commands are the subcommands by name; "keys" has its own table.
 var commands = map[string]command{
-	"scan": {"report the columns of a database or data set that hold PHI", scanCmd},
-	"keys": {"create, rotate, rewrap and list keys", keysCmd},
+	"scan":    {"report the columns of a database or data set that hold PHI", scanCmd},
+	"keys":    {"create, rotate, rewrap and list keys", keysCmd},
+	"migrate": {"encrypt existing plaintext columns in place (resumable), or drop the plaintext", migrateCmd},
 }
 
 func usage() string {
