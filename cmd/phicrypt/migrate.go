@@ -270,7 +270,10 @@ func (p *progress) update(s migrate.Progress) {
 		return
 	}
 	if p.first < 0 {
-		p.first, p.start = s.Done, time.Now()
+		// The rate counts from the first batch on, and the first line
+		// waits for the next interval so that it has one.
+		p.first, p.start, p.last = s.Done, time.Now(), time.Now()
+		return
 	}
 	if time.Since(p.last) < logEvery {
 		return
