@@ -20,11 +20,20 @@ import (
 // indexes and triggers, where older SQLite needed the twelve-step rebuild
 // of https://sqlite.org/lang_altertable.html#otheralter. MariaDB renames
 // and drops NOT NULL in one ALTER TABLE (CHANGE with the column's type,
-// character set, collation, default and comment, minus NOT NULL).
+// character set, collation, default and comment, minus NOT NULL), then
+// adds each ciphertext column c as a BLOB itself: the VARBINARY(4096)
+// EnsureSchema would add counts 4 KB towards MariaDB's 65,535-byte row
+// size limit, and a wide table such as OpenEMR's patient_data (dozens of
+// VARCHAR(255) utf8mb4 columns) fails with "Row size too large" after a
+// dozen of them, while a BLOB counts a few bytes. EnsureSchema adds only
+// missing columns, so it keeps the BLOB.
 func (m *Migrator) prepareDDL(t *sqlwrap.Table, tp *TablePlan, cols map[string]*column) []string {
 	tbl := m.q(t.Name)
-	var out, mysql []string
+	var out, mysql, mysqlAdd []string
 	for _, cp := range tp.Columns {
+		if m.dialect == "mysql" && (cp.State == StatePlaintext || cp.State == StateRenamed && cols[strings.ToLower(cp.Name)] == nil) {
+			mysqlAdd = append(mysqlAdd, fmt.Sprintf("ADD COLUMN %s BLOB", m.q(cp.Name)))
+		}
 		switch cp.State {
 		case StatePlaintext:
 			cur := cols[strings.ToLower(cp.Name)]
@@ -54,6 +63,9 @@ func (m *Migrator) prepareDDL(t *sqlwrap.Table, tp *TablePlan, cols map[string]*
 	}
 	if len(mysql) > 0 {
 		out = append(out, fmt.Sprintf("ALTER TABLE %s %s", tbl, strings.Join(mysql, ", ")))
+	}
+	if len(mysqlAdd) > 0 {
+		out = append(out, fmt.Sprintf("ALTER TABLE %s %s", tbl, strings.Join(mysqlAdd, ", ")))
 	}
 	return out
 }
@@ -120,7 +132,9 @@ func (m *Migrator) ensureDDL(t *sqlwrap.Table, tp *TablePlan, cols map[string]*c
 	}
 	var side []string
 	for _, c := range t.Columns {
-		add(c.Name, blob, "")
+		if m.dialect != "mysql" { // MariaDB: prepareDDL adds it
+			add(c.Name, blob, "")
+		}
 		for _, e := range c.Equality {
 			add(e.Name, "BIGINT", "btree")
 		}

@@ -125,6 +125,8 @@ type Migrator struct {
 	locks     map[string]*lock
 	lostErr   error
 	cancelRun context.CancelCauseFunc
+	// sqliteWriter orders the batch transactions on SQLite.
+	sqliteWriter sync.Mutex
 }
 
 // New returns a Migrator of the tables of schema in db, an open database

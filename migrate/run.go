@@ -322,6 +322,14 @@ func (m *Migrator) batch(ctx context.Context, w *sqlwrap.DB, t *sqlwrap.Table, s
 }
 
 func (m *Migrator) batchOnce(ctx context.Context, w *sqlwrap.DB, t *sqlwrap.Table, s span, tr *tracker) (*batchResult, error) {
+	if m.dialect == "sqlite" {
+		// SQLite has one writer, and a batch holds the write lock from
+		// BEGIN IMMEDIATE to COMMIT: workers take turns here rather than
+		// in SQLite's busy handler, whose sleeps leave the database idle
+		// and let one worker starve (holding the checkpoint back).
+		m.sqliteWriter.Lock()
+		defer m.sqliteWriter.Unlock()
+	}
 	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)

@@ -20,29 +20,34 @@ import (
 	"github.com/phicrypt/phicrypt/sqlwrap"
 )
 
-// TestMigrateKilledSQLite runs the real binary on an OpenEMR-shaped SQLite
-// database, kills it with SIGKILL at five random moments and resumes: at
-// the end every value was sealed exactly once (the sealed counter, which
-// commits with each batch, equals the number of non-NULL plaintext
+// TestMigrateKilled runs the real binary on an OpenEMR-shaped table of
+// each dialect, kills it with SIGKILL at five random moments and resumes:
+// at the end every value was sealed exactly once (the sealed counter,
+// which commits with each batch, equals the number of non-NULL plaintext
 // values), a SHA-256 over the plaintext before equals the one over the
 // decrypted values after, and --drop-plaintext's full verify passes.
-func TestMigrateKilledSQLite(t *testing.T) {
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "phicrypt")
+func TestMigrateKilled(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "phicrypt")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	path := filepath.Join(dir, "openemr.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
+	for _, d := range testdb.All() {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			killAndResume(t, bin, d)
+		})
 	}
-	openEMRPatients(t, db, testdb.DialectSQLite, 40000)
-	db.Close()
+}
+
+func killAndResume(t *testing.T, bin string, d testdb.Dialect) {
+	dir := t.TempDir()
+	db, dsn := testdb.Open(t, d)
+	const n = 40000
+	openEMRPatients(t, db, d, n)
 	cfg := filepath.Join(dir, "scan.yaml")
 	os.WriteFile(cfg, []byte("site_terms: [pubpid]\n"), 0o644)
 	schemaPath := filepath.Join(dir, "schema.yaml")
-	if code, _, stderr := runCmd(t, "scan", "--db", path, "--out", filepath.Join(dir, "r.html"), "--emit-schema", schemaPath, "--sample", "0", "--config", cfg); code != 0 {
+	if code, _, stderr := runCmd(t, "scan", "--db", dsn, "--table", "patient_data", "--out", filepath.Join(dir, "r.html"), "--emit-schema", schemaPath, "--sample", "0", "--config", cfg); code != 0 {
 		t.Fatalf("scan: %s", stderr)
 	}
 	schema, err := sqlwrap.LoadSchemaFile(schemaPath)
@@ -50,12 +55,12 @@ func TestMigrateKilledSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := schema.Tables[0]
-	before, values := plaintextHash(t, path, st)
+	before, values := plaintextHash(t, db, d, st)
 	key := filepath.Join(dir, "dev.key")
 	if code, _, stderr := runCmd(t, "keys", "new-local", "--out", key); code != 0 {
 		t.Fatal(stderr)
 	}
-	args := []string{"migrate", "--db", "sqlite:" + path, "--schema", schemaPath, "--kek", "local:" + key, "--batch", "200", "--workers", "2", "--lock-timeout", "1s"}
+	args := []string{"migrate", "--db", dsn, "--schema", schemaPath, "--kek", "local:" + key, "--batch", "200", "--workers", "2", "--lock-timeout", "1s"}
 
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("kill moments seed %d", seed)
@@ -73,34 +78,28 @@ func TestMigrateKilledSQLite(t *testing.T) {
 			hits++
 		}
 		err := cmd.Wait()
-		t.Logf("run %d: %v; state %s\n%s", i, err, migrationState(t, path), lastLines(out.String(), 3))
+		t.Logf("run %d: %v; state %s\n%s", i, err, migrationState(db), lastLines(out.String(), 3))
 		// The killed run's lock goes stale after --lock-timeout.
 		time.Sleep(1100 * time.Millisecond)
 	}
 	if hits < 3 {
 		t.Fatalf("only %d of 5 kills hit a running migration: make the table larger", hits)
 	}
-	cmd := exec.Command(bin, append(args, "--drop-plaintext")...)
-	out, err := cmd.CombinedOutput()
+	out, err := exec.Command(bin, append(args, "--drop-plaintext")...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("final run: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "verified 40000 rows") {
+	if !strings.Contains(string(out), fmt.Sprintf("verified %d rows", n)) {
 		t.Fatalf("final run:\n%s", out)
-	}
-	db, err = sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
 	}
 	var sealed int64
 	if err := db.QueryRow("SELECT sealed FROM phicrypt_migrations WHERE tbl = 'patient_data'").Scan(&sealed); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
 	if sealed != values {
 		t.Fatalf("sealed %d values over the runs, want exactly %d", sealed, values)
 	}
-	w, err := (&common{db: "sqlite:" + path, schema: schemaPath, kek: "local:" + key}).connect(context.Background())
+	w, err := (&common{db: dsn, schema: schemaPath, kek: "local:" + key}).connect(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,16 +133,15 @@ func canonValue(v any) string {
 
 // plaintextHash hashes the protected values of st in key order, read with
 // plain SQL, and counts the non-NULL ones.
-func plaintextHash(t *testing.T, path string, st *sqlwrap.Table) (string, int64) {
+func plaintextHash(t *testing.T, db *sql.DB, d testdb.Dialect, st *sqlwrap.Table) (string, int64) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var cols []string
 	for _, c := range st.Columns {
-		cols = append(cols, `"`+c.Name+`"`)
+		if d == testdb.DialectMySQL {
+			cols = append(cols, "`"+c.Name+"`")
+		} else {
+			cols = append(cols, `"`+c.Name+`"`)
+		}
 	}
 	rows, err := db.Query("SELECT " + strings.Join(cols, ", ") + " FROM " + st.Name + " ORDER BY " + st.Key)
 	if err != nil {
@@ -194,12 +192,7 @@ func decryptedHash(t *testing.T, w *sqlwrap.DB, st *sqlwrap.Table) string {
 
 // migrationState is the phase, checkpoint and sealed counter of
 // patient_data ("-" before the state table exists).
-func migrationState(t *testing.T, path string) string {
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+func migrationState(db *sql.DB) string {
 	var phase string
 	var last sql.NullString
 	var sealed int64
