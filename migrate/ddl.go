@@ -192,6 +192,23 @@ func (m *Migrator) runPrepareDDL(ctx context.Context, t *sqlwrap.Table) error {
 	if len(ddl) == 0 {
 		return nil
 	}
+	var notNull []string
+	if m.dialect == "sqlite" {
+		// NOT NULL goes after the renames, by sqliteDropNotNull.
+		var renames []string
+		for _, s := range ddl {
+			if strings.HasSuffix(s, " DROP NOT NULL") {
+				continue
+			}
+			renames = append(renames, s)
+		}
+		ddl = renames
+		for _, cp := range tp.Columns {
+			if cp.NotNull && cp.State != StateEncrypted {
+				notNull = append(notNull, cp.Plain)
+			}
+		}
+	}
 	if m.dialect == "mysql" {
 		for _, s := range ddl {
 			if _, err := m.db.ExecContext(ctx, s); err != nil {
@@ -212,6 +229,9 @@ func (m *Migrator) runPrepareDDL(ctx context.Context, t *sqlwrap.Table) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return m.fail(t.Name, err)
+	}
+	if err := m.sqliteDropNotNull(ctx, t.Name, notNull); err != nil {
+		return m.fail(t.Name, fmt.Errorf("drop NOT NULL: %w", err))
 	}
 	return nil
 }

@@ -127,6 +127,9 @@ type Migrator struct {
 	cancelRun context.CancelCauseFunc
 	// sqliteWriter orders the batch transactions on SQLite.
 	sqliteWriter sync.Mutex
+	// forceRebuild makes SQLite drop NOT NULL by the twelve-step rebuild
+	// even where ALTER COLUMN … DROP NOT NULL works (tests).
+	forceRebuild bool
 }
 
 // New returns a Migrator of the tables of schema in db, an open database

@@ -12,7 +12,17 @@ import (
 // the table's indexes and rows, adds the wrapper's columns, and is a
 // no-op the second time.
 func TestPrepare(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) { checkPrepare(t, d, false) })
+}
+
+// TestPrepareSQLiteRebuild drops NOT NULL by the twelve-step rebuild, as
+// on an SQLite without ALTER COLUMN … DROP NOT NULL.
+func TestPrepareSQLiteRebuild(t *testing.T) {
+	checkPrepare(t, testdb.DialectSQLite, true)
+}
+
+func checkPrepare(t *testing.T, d testdb.Dialect, rebuild bool) {
+	{
 		ctx := context.Background()
 		f := newFixture(t, d, 30)
 		if d == testdb.DialectSQLite {
@@ -20,9 +30,23 @@ func TestPrepare(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		var rowids string
+		if d == testdb.DialectSQLite {
+			rowids = sqliteRowids(t, f)
+		}
 		m := f.migrator(t, Options{})
+		m.forceRebuild = rebuild
 		if _, err := m.Prepare(ctx, f.ring(t, f.kekURI)); err != nil {
 			t.Fatal(err)
+		}
+		if d == testdb.DialectSQLite {
+			if got := sqliteRowids(t, f); got != rowids {
+				t.Fatalf("rowids changed: %s -> %s", rowids, got)
+			}
+			// The other constraints stay: pid is still unique.
+			if _, err := f.db.Exec("INSERT INTO patient_data (pid) VALUES (1)"); err == nil || !strings.Contains(err.Error(), "UNIQUE") {
+				t.Fatalf("duplicate pid: %v", err)
+			}
 		}
 		cols, err := m.columns(ctx, "patient_data")
 		if err != nil {
@@ -83,5 +107,32 @@ func TestPrepare(t *testing.T) {
 		if _, err := m2.Prepare(ctx, f.ring(t, f.kekURI)); err != nil {
 			t.Fatalf("second prepare: %v", err)
 		}
-	})
+	}
+}
+
+func sqliteRowids(t *testing.T, f *fixture) string {
+	t.Helper()
+	var s string
+	if err := f.db.QueryRow("SELECT group_concat(rowid || ':' || pid) FROM (SELECT rowid, pid FROM patient_data ORDER BY pid)").Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestReviseCreate(t *testing.T) {
+	in := `CREATE TABLE "pd" (id INTEGER PRIMARY KEY AUTOINCREMENT, -- the id
+	"a__plain" VARCHAR(255) NOT NULL DEFAULT '' CHECK (a__plain <> 'NOT NULL'),
+	[b__plain] TEXT CONSTRAINT bnn NOT NULL ON CONFLICT REPLACE DEFAULT 'x, y',
+	c TEXT NOT NULL /* stays */, UNIQUE (c))`
+	got, err := reviseCreate(in, `"tmp"`, []string{"a__plain", "b__plain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `CREATE TABLE "tmp" (id INTEGER PRIMARY KEY AUTOINCREMENT, -- the id
+	"a__plain" VARCHAR(255)   DEFAULT '' CHECK (a__plain <> 'NOT NULL'),
+	[b__plain] TEXT        DEFAULT 'x, y',
+	c TEXT NOT NULL /* stays */, UNIQUE (c))`
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
 }
