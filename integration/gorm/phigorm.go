@@ -30,7 +30,6 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/schema"
 
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/keyprovider"
@@ -39,9 +38,10 @@ import (
 
 // DB is phicrypt over the connection pool of a *gorm.DB.
 type DB struct {
-	gdb    *gorm.DB
-	w      *sqlwrap.DB
-	tables map[reflect.Type]*model
+	gdb     *gorm.DB
+	w       *sqlwrap.DB
+	tables  map[reflect.Type]*model
+	byTable map[string]*gmodel
 }
 
 type model struct {
@@ -54,17 +54,34 @@ type model struct {
 // pointers of structs; each table named as GORM names it), opens the
 // keyset store in the same database (table phicrypt_keysets) under kek,
 // and creates the tables and their index tables when missing. The
-// dialect is GORM's ("sqlite", "postgres" or "mysql").
+// dialect is GORM's ("sqlite", "postgres" or "mysql"). Unless a phicrypt
+// plugin is registered on gdb already, Open registers one for these
+// models, so that GORM's own API (gdb.Create, gdb.Where(phigorm.Eq(…)).
+// First, …) works on them as with New.
 func Open(ctx context.Context, gdb *gorm.DB, kek keyprovider.KEK, models ...any) (*DB, error) {
-	if gdb == nil || gdb.Dialector == nil || kek == nil {
-		return nil, errors.New("phicrypt: phigorm.Open needs a *gorm.DB and a KEK")
+	db, err := open(ctx, gdb, kek, models)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := gdb.Config.Plugins[pluginName]; !ok {
+		if err := gdb.Use(&Plugin{db: db}); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("phicrypt: registering the GORM plugin: %w", err)
+		}
+	}
+	return db, nil
+}
+
+func open(ctx context.Context, gdb *gorm.DB, kek keyprovider.KEK, models []any) (*DB, error) {
+	if gdb == nil || gdb.Dialector == nil || gdb.Config == nil || kek == nil {
+		return nil, errors.New("phicrypt: phigorm needs a *gorm.DB and a KEK")
 	}
 	sqldb, err := gdb.DB()
 	if err != nil {
 		return nil, fmt.Errorf("phicrypt: GORM connection pool: %w", err)
 	}
 	dialect := gdb.Dialector.Name()
-	db := &DB{gdb: gdb, tables: map[reflect.Type]*model{}}
+	db := &DB{gdb: gdb, tables: map[reflect.Type]*model{}, byTable: map[string]*gmodel{}}
 	s := &sqlwrap.Schema{Source: "phigorm models"}
 	for _, m := range models {
 		rt := reflect.TypeOf(m)
@@ -72,22 +89,22 @@ func Open(ctx context.Context, gdb *gorm.DB, kek keyprovider.KEK, models ...any)
 			rt = rt.Elem()
 		}
 		if rt == nil || rt.Kind() != reflect.Struct {
-			return nil, fmt.Errorf("phicrypt: phigorm.Open: model %T is not a struct", m)
+			return nil, fmt.Errorf("phicrypt: phigorm: model %T is not a struct", m)
 		}
-		table := gdb.NamingStrategy.TableName(rt.Name())
-		if tn, ok := reflect.New(rt).Interface().(schema.Tabler); ok {
-			table = tn.TableName()
-		}
-		tb, err := sqlwrap.SchemaFromStruct(table, reflect.New(rt).Interface())
+		tb, gm, err := parseModel(gdb, reflect.New(rt).Interface())
 		if err != nil {
 			return nil, err
 		}
+		if _, dup := db.byTable[tb.Name]; dup {
+			return nil, fmt.Errorf("phicrypt: phigorm: two models for table %s: %w", tb.Name, sqlwrap.ErrSchema)
+		}
 		index := keyField(gdb, rt, tb.Key)
 		if index == nil {
-			return nil, fmt.Errorf("phicrypt: GORM model %v has no field for key column %s of table %s", rt, tb.Key, tb.Name)
+			index = gm.index
 		}
 		s.Tables = append(s.Tables, tb)
 		db.tables[rt] = &model{table: tb.Name, key: tb.Key, index: index}
+		db.byTable[tb.Name] = gm
 	}
 	store, err := sqlwrap.NewKeysetStore(sqldb, dialect)
 	if err != nil {
