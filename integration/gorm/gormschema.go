@@ -20,6 +20,10 @@ type gmodel struct {
 	key     string         // key column
 	schema  *schema.Schema // GORM's parse
 	columns map[string]bool
+	// protected are the protected columns.
+	protected map[string]bool
+	// intKey: the key is an integer.
+	intKey bool
 	// softDelete is the deleted_at column of a gorm.DeletedAt field, or "".
 	softDelete string
 	// index is the key field's index in the struct (For[T]).
@@ -61,7 +65,7 @@ func parseModel(gdb *gorm.DB, m any) (*sqlwrap.Table, *gmodel, error) {
 	if prim == nil || len(s.PrimaryFields) != 1 {
 		return nil, nil, fmt.Errorf("phicrypt: GORM model %s (table %s) needs exactly one primary key field: %w", s.Name, s.Table, sqlwrap.ErrSchema)
 	}
-	gm := &gmodel{table: s.Table, key: prim.DBName, schema: s, columns: map[string]bool{}}
+	gm := &gmodel{table: s.Table, key: prim.DBName, schema: s, columns: map[string]bool{}, protected: map[string]bool{}}
 	explicitBind := false
 	for _, f := range s.Fields {
 		if f.DBName != "" && hasBind(f.StructField.Tag) {
@@ -96,6 +100,10 @@ func parseModel(gdb *gorm.DB, m any) (*sqlwrap.Table, *gmodel, error) {
 			tag += fmt.Sprintf(" phi:%q", phi)
 		}
 		gm.columns[f.DBName] = true
+		gm.protected[f.DBName] = protected
+		if f == prim {
+			gm.intKey = t == typeInt64
+		}
 		fields = append(fields, reflect.StructField{Name: fmt.Sprintf("F%d", i), Type: t, Tag: reflect.StructTag(tag)})
 	}
 	for _, c := range compoundTags(s.ModelType) {

@@ -133,6 +133,15 @@ func (p *Plugin) access(db *gorm.DB, m *gmodel) (*sqlwrap.TableAccess, error) {
 			return nil, err
 		}
 		return tx.Table(m.table)
+	case *gorm.PreparedStmtTX:
+		if sqlTx, ok := pool.Tx.(*sql.Tx); ok {
+			tx, err := p.db.w.WithTx(sqlTx)
+			if err != nil {
+				return nil, err
+			}
+			return tx.Table(m.table)
+		}
+		return nil, fmt.Errorf("phicrypt: table %s: a GORM transaction on %T cannot be joined (want a *sql.Tx): %w", m.table, pool.Tx, sqlwrap.ErrUnsupported)
 	case gorm.TxCommitter:
 		return nil, fmt.Errorf("phicrypt: table %s: a GORM transaction on %T cannot be joined (want a *sql.Tx): %w", m.table, pool, sqlwrap.ErrUnsupported)
 	}

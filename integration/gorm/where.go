@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,7 +124,7 @@ func (f *filter) add(m *gmodel, e clause.Expression) error {
 			}
 		}
 	case clause.Expr:
-		return unsupported(m, "a SQL condition (Where(\"…\", …)); use phigorm.Eq, In, Prefix, Contains, IsNull or a struct or map")
+		return f.sqlCond(m, x)
 	case clause.OrConditions:
 		return unsupported(m, "OR conditions")
 	case clause.NotConditions:
@@ -222,6 +224,14 @@ func plainOf(m *gmodel, col string, v any) (any, error) {
 	case clause.Expression, *gorm.DB:
 		return nil, unsupported(m, "a SQL expression as the value of column %s", col)
 	}
+	if s, ok := v.(string); ok && col == m.key && m.intKey {
+		// First(&p, "10") gives the key as text, as SQL would take it.
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, unsupported(m, "a key %s that is not an integer", m.key)
+		}
+		return n, nil
+	}
 	if vr, ok := v.(driver.Valuer); ok {
 		dv, err := vr.Value()
 		if err != nil {
@@ -241,4 +251,39 @@ func setField(db *gorm.DB, f *schema.Field, rv reflect.Value, v any) error {
 		return nil
 	}
 	return f.Set(db.Statement.Context, rv, v)
+}
+
+// simpleSQL is the SQL conditions read on columns phicrypt does not
+// protect: "col = ?", "col IN ?", "col IN (?)", "col IS NULL".
+var simpleSQL = regexp.MustCompile(`(?i)^\s*[` + "`" + `"]?(\w+)[` + "`" + `"]?\s*(=\s*\?|in\s*\(?\s*\?\s*\)?|is\s+null)\s*$`)
+
+// sqlCond reads a SQL condition (Where("city = ?", v)) on a plain column
+// or the key; on a protected column, or any other SQL, it refuses: the
+// database cannot compare a value with a ciphertext.
+func (f *filter) sqlCond(m *gmodel, x clause.Expr) error {
+	sub := simpleSQL.FindStringSubmatch(x.SQL)
+	if sub == nil {
+		return unsupported(m, "a SQL condition (Where(\"…\", …)) it cannot read; use phigorm.Eq, In, Prefix, Contains, IsNull, a struct or a map")
+	}
+	col, err := m.column(sub[1])
+	if err != nil {
+		return err
+	}
+	if m.protected[col] {
+		return unsupported(m, "a SQL condition on protected column %s; use phigorm.Eq, In, Prefix, Contains or IsNull", col)
+	}
+	op := strings.ToLower(strings.Join(strings.Fields(sub[2]), ""))
+	switch {
+	case op == "isnull" && len(x.Vars) == 0:
+		return f.add(m, clause.Eq{Column: col, Value: nil})
+	case op == "=?" && len(x.Vars) == 1:
+		return f.add(m, clause.Eq{Column: col, Value: x.Vars[0]})
+	case strings.HasPrefix(op, "in") && len(x.Vars) == 1:
+		rv := reflect.ValueOf(x.Vars[0])
+		if rv.Kind() != reflect.Slice || rv.Type().Elem().Kind() == reflect.Uint8 {
+			return f.add(m, clause.IN{Column: col, Values: x.Vars})
+		}
+		return f.add(m, clause.IN{Column: col, Values: expand(rv)})
+	}
+	return unsupported(m, "a SQL condition it cannot read")
 }
