@@ -18,7 +18,7 @@ import (
 // autoUpdateTime fields as it does for any model.
 func (p *Plugin) create(db *gorm.DB, m *gmodel) {
 	stmt := db.Statement
-	if !sameModel(db, m) {
+	if !sameModel(db, m) || !destIsModel(stmt.ReflectValue, m) {
 		fail(db, unsupported(m, "create from a %T: give the model", stmt.Dest))
 		return
 	}
@@ -237,7 +237,7 @@ func (p *Plugin) readQuery(db *gorm.DB, m *gmodel) (readQuery, *int64, error) {
 			return q, nil, unsupported(m, "a select of something other than the model's columns")
 		}
 	}
-	if count == nil && stmt.ReflectValue.Kind() != reflect.Struct && stmt.ReflectValue.Kind() != reflect.Slice {
+	if count == nil && (stmt.ReflectValue.Kind() != reflect.Struct && stmt.ReflectValue.Kind() != reflect.Slice || !destIsModel(stmt.ReflectValue, m)) {
 		return q, nil, unsupported(m, "a query into a %T", stmt.Dest)
 	}
 	for _, name := range []string{"GROUP BY", "FOR", "FROM"} {

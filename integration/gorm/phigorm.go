@@ -1,25 +1,56 @@
-// Package phigorm uses phicrypt from GORM. The struct that GORM maps
-// declares its PHI with `phi:"…"` tags (the grammar of docs/SCHEMA.md);
-// Open builds the phicrypt schema from those tags over the connection pool
-// of a *gorm.DB, and For[T] reads and writes the model through phicrypt:
-// every protected value sealed, every token of every index written, and
-// searches (Eq, Prefix, Contains, several Eq for a compound index) exact,
-// the false positives of the tokens dropped after decryption. Plain tables
-// keep going through GORM as before; Table.WithTx joins a GORM
-// transaction, so that a patient, its visits and an audit row commit
-// together.
+// Package phigorm uses phicrypt from GORM. A model declares its PHI with
+// `phi:"…"` tags (the grammar of docs/SCHEMA.md) and a compound index on
+// a blank field (_ struct{} `phi:"compound(…)"`); registering the plugin
 //
-// GORM's own query builder (gdb.Where(…).Find) does not read these models:
-// their protected columns hold ciphertexts and blind-index tokens, and
-// GORM cannot parse a field such as cipher.Date. gorm.Model cannot be
-// embedded (its key is a uint and its soft delete would not be honoured):
-// declare an int64 key (db:"id,key,bind") and plain time fields instead.
+//	gdb.Use(phigorm.New(kek, &Patient{}))
 //
-// Column names follow both GORM and phicrypt: the snake_case field name
-// (SSN → ssn, LastName → last_name) or a `db:"name"` tag that GORM would
-// also name so (`gorm:"column:…"` is not read by phicrypt). Every exported
-// field of the model is a column of the table; the table is created by
-// Open (EnsureSchema), not by GORM's AutoMigrate.
+// builds the phicrypt schema from GORM's own parse of the models, opens
+// the keyset store in the same database (table phicrypt_keysets), creates
+// the tables and their index tables (not AutoMigrate: leave these models
+// out of it) and serves them through GORM's own API:
+//
+//	gdb.Create(&p)                                   // one, a slice, CreateInBatches
+//	gdb.Where(phigorm.Eq("ssn", v)).First(&p)        // also Take, Last, Find
+//	gdb.Where(phigorm.Prefix("last_name", "nu")).Find(&ps)
+//	gdb.Model(&Patient{}).Where(phigorm.Contains("last_name", "ez")).Count(&n)
+//	gdb.Model(&p).Updates(map[string]any{"city": "Austin"}) // or a struct, Update
+//	gdb.Save(&p)
+//	gdb.Delete(&p)                                   // soft with gorm.DeletedAt
+//
+// Every protected value is sealed and every token of every index written;
+// updates recompute the tokens of what they change (compound indexes
+// included). Searches are exact: the false positives of the tokens are
+// dropped after decryption, and Count counts only true matches.
+//
+// Conditions: phigorm.Eq, In, Prefix, Contains and IsNull (several are
+// ANDed; Eq on each part of a compound index uses it), conditions from a
+// struct or map (Where(&Patient{City: "x"})), First(&p, id), Find(&ps,
+// ids), and on columns that are not protected the SQL "col = ?", "col IN
+// ?" and "col IS NULL". Order, Limit, Offset, Select of columns,
+// Unscoped, Scopes, hooks (BeforeCreate, AfterFind, …) and transactions
+// (gdb.Transaction, Begin: phicrypt writes on GORM's *sql.Tx) work as in
+// GORM. gorm.Model can be embedded; gorm:"column:…" names a column;
+// fields GORM ignores (gorm:"-", relationships) are not columns. The key
+// is the model's primary key, and the ciphertexts are bound to it (a
+// ciphertext copied to another row does not open) unless a field names
+// another binding with db:",bind".
+//
+// Refused, with an error wrapping sqlwrap.ErrUnsupported that names the
+// table and never a value: SQL conditions on protected columns
+// (Where("ssn = ?", v)) or any other SQL condition, Or and Not, Joins,
+// Group, Having, locking, ORDER BY expressions or on protected columns,
+// SELECT expressions other than Count's, Row, Rows, Scan and Pluck with
+// conditions, reads into maps or other structs with conditions, writes
+// from maps or other structs (gdb.Table("patients").Create(map…)), SQL
+// expressions as values (gorm.Expr) and ON CONFLICT other than Save's. A
+// phigorm condition that reaches GORM's SQL builder on a phicrypt table
+// adds that error instead of writing its value. On tables phicrypt does
+// not protect, GORM works as before and phigorm conditions are plain SQL
+// (col = ?, col LIKE ? with the pattern escaped, col IS NULL, col IN ?).
+//
+// Open is the same with a handle: it registers the plugin when none is,
+// and For[T] gives a typed table (Create, Find, … taking a context) for
+// code written before the plugin.
 package phigorm
 
 import (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"gorm.io/gorm"
@@ -121,6 +122,19 @@ func (p *Plugin) model(db *gorm.DB) *gmodel {
 func sameModel(db *gorm.DB, m *gmodel) bool {
 	s := db.Statement.Schema
 	return s != nil && s.ModelType == m.schema.ModelType
+}
+
+// destIsModel reports whether rv (the statement's destination) is a
+// struct of the model or a slice of them or of pointers to them.
+func destIsModel(rv reflect.Value, m *gmodel) bool {
+	t := rv.Type()
+	if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+		t = t.Elem()
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+	}
+	return t == m.schema.ModelType
 }
 
 // access returns the table, on the statement's transaction when GORM runs

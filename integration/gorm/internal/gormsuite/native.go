@@ -426,6 +426,8 @@ func RunNative(t *testing.T, gdb *gorm.DB) {
 			"expr update":   gdb.Model(&p).Where(phigorm.Eq("ssn", secret)).Update("city", gorm.Expr("?", secret)).Error,
 			"sql update":    gdb.Model(&Person{}).Where("ssn = ?", secret).Update("city", "x").Error,
 			"sql delete":    gdb.Where("ssn = ?", secret).Delete(&Person{}).Error,
+			"other struct":  gdb.Model(&Person{}).Find(&[]Note{}).Error,
+			"create other":  gdb.Model(&Person{}).Create(&Note{Text: secret}).Error,
 			"rows":          rowsErr(gdb.Model(&Person{}).Where(phigorm.Eq("ssn", secret)).Select("ssn").Rows()),
 		} {
 			if !errors.Is(err, sqlwrap.ErrUnsupported) {
