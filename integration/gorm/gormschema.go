@@ -68,6 +68,10 @@ func parseModel(gdb *gorm.DB, m any) (*sqlwrap.Table, *gmodel, error) {
 	gm := &gmodel{table: s.Table, key: prim.DBName, schema: s, columns: map[string]bool{}, protected: map[string]bool{}}
 	explicitBind := false
 	for _, f := range s.Fields {
+		if _, protected := f.StructField.Tag.Lookup("phi"); protected && f.DBName == "" {
+			// A relationship would be written by GORM in clear.
+			return nil, nil, fmt.Errorf("phicrypt: GORM model %s (table %s): field %s has a phi tag but GORM maps it to no column (gorm:\"-\" or a relationship): %w", s.Name, s.Table, f.Name, sqlwrap.ErrSchema)
+		}
 		if f.DBName != "" && hasBind(f.StructField.Tag) {
 			explicitBind = true
 		}
