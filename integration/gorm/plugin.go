@@ -88,7 +88,12 @@ func (p *Plugin) register(gdb *gorm.DB) error {
 		fn := r.fn
 		if err := r.p.Replace(r.name, func(db *gorm.DB) {
 			if m := p.model(db); m != nil {
-				if db.Error == nil {
+				switch {
+				case db.Error != nil:
+				case db.DryRun:
+					// Nothing of a phicrypt statement is GORM's SQL.
+					fail(db, unsupported(m, "DryRun and ToSQL"))
+				default:
 					fn(db, m)
 				}
 				return

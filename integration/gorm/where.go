@@ -58,7 +58,18 @@ func (f *filter) add(m *gmodel, e clause.Expression) error {
 		if err != nil {
 			return err
 		}
-		if col != x.col {
+		// The values as GORM's own conditions take them: pointers
+		// followed, Valuers by their value, nil as NULL.
+		vals := make([]any, len(x.vals))
+		for i, v := range x.vals {
+			if vals[i], err = plainOf(m, col, v); err != nil {
+				return err
+			}
+		}
+		if x.op == "eq" && vals[0] == nil {
+			x = IsNull(col)
+		} else {
+			x.vals = vals
 			x = x.on(col)
 		}
 		f.preds, f.given = append(f.preds, x.pred), true
@@ -152,9 +163,11 @@ func (c Cond) on(col string) Cond {
 	case "in":
 		return In(col, c.vals...)
 	case "prefix":
-		return Prefix(col, c.vals[0].(string))
+		s, _ := c.vals[0].(string)
+		return Prefix(col, s)
 	case "contains":
-		return Contains(col, c.vals[0].(string))
+		s, _ := c.vals[0].(string)
+		return Contains(col, s)
 	}
 	return IsNull(col)
 }

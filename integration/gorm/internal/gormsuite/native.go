@@ -32,6 +32,7 @@ type Person struct {
 	Nickname *string     `phi:"max_length=32; eq"`
 	City     string
 	Scratch  string   `gorm:"-"`
+	Notes    []Note   `gorm:"foreignKey:Person"`
 	_        struct{} `phi:"compound(name=name_dob,bits=6,parts=last_name+dob)"`
 }
 
@@ -155,6 +156,10 @@ func RunNative(t *testing.T, gdb *gorm.DB) {
 			{"map condition", gdb.Where(map[string]any{"last_name": "Okafor"}), want(func(_ int, p Person) bool { return p.Surname == "Okafor" })},
 			{"bool", gdb.Where(phigorm.Eq("smoker", true)), want(func(_ int, p Person) bool { return p.Smoker })},
 			{"nullable", gdb.Where(phigorm.Eq("nickname", nick)), want(func(i int, _ Person) bool { return i == 10 })},
+			{"pointer value", gdb.Where(phigorm.Eq("nickname", &nick)), want(func(i int, _ Person) bool { return i == 10 })},
+			{"eq nil", gdb.Where(phigorm.Eq("nickname", nil)).Where(phigorm.Eq("city", "Boston")), want(func(_ int, p Person) bool { return p.Nickname == nil && p.City == "Boston" })},
+			{"time as date", gdb.Where(phigorm.Eq("last_name", "Nguyen"), phigorm.Eq("dob", time.Date(1941, 3, 17, 0, 0, 0, 0, time.UTC))),
+				want(func(_ int, p Person) bool { return p.Surname == "Nguyen" && p.DOB.Year == 1941 })},
 			{"is null", gdb.Where(phigorm.IsNull("nickname")).Where(phigorm.Eq("city", "Boston")), want(func(_ int, p Person) bool { return p.Nickname == nil && p.City == "Boston" })},
 			{"in", gdb.Where(phigorm.In("ssn", person(3).SSN, person(4).SSN, "999-99-9999")), want(func(i int, _ Person) bool { return i == 3 || i == 4 })},
 			{"find conds", gdb.Session(&gorm.Session{}).Where(phigorm.Prefix("last_name", "Gar")), want(func(_ int, p Person) bool { return p.Surname == "Garcia" })},
@@ -428,6 +433,7 @@ func RunNative(t *testing.T, gdb *gorm.DB) {
 			"sql delete":    gdb.Where("ssn = ?", secret).Delete(&Person{}).Error,
 			"other struct":  gdb.Model(&Person{}).Find(&[]Note{}).Error,
 			"create other":  gdb.Model(&Person{}).Create(&Note{Text: secret}).Error,
+			"dry run":       gdb.Session(&gorm.Session{DryRun: true}).Create(&Person{SSN: secret}).Error,
 			"rows":          rowsErr(gdb.Model(&Person{}).Where(phigorm.Eq("ssn", secret)).Select("ssn").Rows()),
 		} {
 			if !errors.Is(err, sqlwrap.ErrUnsupported) {
@@ -472,6 +478,24 @@ func RunNative(t *testing.T, gdb *gorm.DB) {
 		}
 		if err := gdb.Where(phigorm.Eq("person", 2)).Find(&notes).Error; err != nil || len(notes) != 1 {
 			t.Fatalf("Eq on a plain table: %+v %v", notes, err)
+		}
+	})
+
+	t.Run("associations", func(t *testing.T) {
+		p := Person{SSN: "666-77-8888", Surname: "Haddad", Notes: []Note{{Text: "allergy"}, {Text: "follow-up"}}}
+		if err := gdb.Create(&p).Error; err != nil {
+			t.Fatal(err)
+		}
+		if p.Notes[0].Person != p.ID || p.Notes[1].ID == 0 {
+			t.Fatalf("notes not saved with the person's key: %+v", p.Notes)
+		}
+		var got Person
+		if err := gdb.Preload("Notes").Where(phigorm.Eq("ssn", "666778888")).First(&got).Error; err != nil || len(got.Notes) != 2 {
+			t.Fatalf("Preload: %+v %v", got.Notes, err)
+		}
+		var ps []Person
+		if err := gdb.Joins("Notes").Where(phigorm.Eq("ssn", "666778888")).Find(&ps).Error; !errors.Is(err, sqlwrap.ErrUnsupported) {
+			t.Fatalf("Joins of a relation: %v", err)
 		}
 	})
 
