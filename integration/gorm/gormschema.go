@@ -65,6 +65,12 @@ func parseModel(gdb *gorm.DB, m any) (*sqlwrap.Table, *gmodel, error) {
 	if prim == nil || len(s.PrimaryFields) != 1 {
 		return nil, nil, fmt.Errorf("phicrypt: GORM model %s (table %s) needs exactly one primary key field: %w", s.Name, s.Table, sqlwrap.ErrSchema)
 	}
+	// phicrypt owns the table: GORM's AutoMigrate, which also migrates
+	// the models a migrated model refers to, must not turn a column of
+	// ciphertexts into the field's plain type.
+	for _, f := range s.Fields {
+		f.IgnoreMigration = true
+	}
 	gm := &gmodel{table: s.Table, key: prim.DBName, schema: s, columns: map[string]bool{}, protected: map[string]bool{}}
 	explicitBind := false
 	for _, f := range s.Fields {

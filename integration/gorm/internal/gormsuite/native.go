@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ type Person struct {
 	Nickname *string     `phi:"max_length=32; eq"`
 	City     string
 	Scratch  string   `gorm:"-"`
-	Notes    []Note   `gorm:"foreignKey:Person"`
+	Notes    []Note   `gorm:"foreignKey:Person;constraint:-"` // MariaDB: a uint key is not the signed BIGINT of people.id
 	_        struct{} `phi:"compound(name=name_dob,bits=6,parts=last_name+dob)"`
 }
 
@@ -53,7 +54,7 @@ func (p *Person) AfterFind(*gorm.DB) error {
 // Note is a plain table beside the phicrypt one.
 type Note struct {
 	ID     uint
-	Person uint
+	Person int64 // the key of people is a signed BIGINT
 	Text   string
 }
 
@@ -80,8 +81,26 @@ func RunNative(t *testing.T, gdb *gorm.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { plugin.Close() })
-	if err := gdb.AutoMigrate(&Note{}); err != nil {
+	types := func() map[string]string {
+		cts, err := gdb.Migrator().ColumnTypes(&Person{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, ct := range cts {
+			n, _ := ct.Nullable()
+			out[ct.Name()] = fmt.Sprint(ct.DatabaseTypeName(), n)
+		}
+		return out
+	}
+	before := types()
+	// AutoMigrate of a related plain model migrates Person too; it must
+	// leave phicrypt's columns as they are.
+	if err := gdb.AutoMigrate(&Note{}, &Person{}); err != nil {
 		t.Fatal(err)
+	}
+	if after := types(); !maps.Equal(before, after) || len(after) < 10 {
+		t.Fatalf("AutoMigrate changed the columns of people:\n%v\n%v", before, after)
 	}
 	const n = 40
 	first := person(0)
@@ -486,7 +505,7 @@ func RunNative(t *testing.T, gdb *gorm.DB) {
 		if err := gdb.Create(&p).Error; err != nil {
 			t.Fatal(err)
 		}
-		if p.Notes[0].Person != p.ID || p.Notes[1].ID == 0 {
+		if p.Notes[0].Person != int64(p.ID) || p.Notes[1].ID == 0 {
 			t.Fatalf("notes not saved with the person's key: %+v", p.Notes)
 		}
 		var got Person
@@ -508,7 +527,7 @@ func RunNative(t *testing.T, gdb *gorm.DB) {
 				if err := tx.Create(&p).Error; err != nil {
 					return err
 				}
-				if err := tx.Create(&Note{Person: p.ID, Text: ssn}).Error; err != nil {
+				if err := tx.Create(&Note{Person: int64(p.ID), Text: ssn}).Error; err != nil {
 					return err
 				}
 				var seen Person
