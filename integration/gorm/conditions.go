@@ -115,6 +115,11 @@ func (c Cond) onProtected(b clause.Builder) (string, bool) {
 	if table == "" {
 		return "?", true
 	}
-	_, protected := p.db.byTable[strings.Trim(table, "`\"")]
+	if e := stmt.TableExpr; e != nil {
+		if _, protected := p.db.byTable[tableName(e.SQL)]; protected {
+			return tableName(e.SQL), true
+		}
+	}
+	_, protected := p.db.byTable[tableName(table)]
 	return table, protected
 }

@@ -111,8 +111,14 @@ func (p *Plugin) model(db *gorm.DB) *gmodel {
 	if p.db == nil || db.Statement == nil {
 		return nil
 	}
-	if m, ok := p.db.byTable[db.Statement.Table]; ok {
+	if m, ok := p.db.byTable[tableName(db.Statement.Table)]; ok {
 		return m
+	}
+	if e := db.Statement.TableExpr; e != nil {
+		// Table("people AS p"): GORM's Table is then the alias.
+		if m, ok := p.db.byTable[tableName(e.SQL)]; ok {
+			return m
+		}
 	}
 	if s := db.Statement.Schema; s != nil {
 		if m, ok := p.db.byTable[s.Table]; ok && db.Statement.Table == "" {
@@ -182,4 +188,13 @@ func fail(db *gorm.DB, err error) {
 		err = fmt.Errorf("phicrypt: %w", err)
 	}
 	db.AddError(err)
+}
+
+// tableName is the table of a GORM table reference ("people",
+// "people AS p", "`people`").
+func tableName(ref string) string {
+	if f := strings.Fields(ref); len(f) > 0 {
+		ref = f[0]
+	}
+	return strings.Trim(ref, "`\"")
 }

@@ -442,6 +442,7 @@ func RunNative(t *testing.T, gdb *gorm.DB) {
 			"group":         gdb.Where(phigorm.Eq("ssn", secret)).Group("city").Find(&ps).Error,
 			"pluck":         gdb.Model(&Person{}).Where(phigorm.Eq("ssn", secret)).Pluck("ssn", &names).Error,
 			"map dest":      gdb.Table("people").Where(phigorm.Eq("ssn", secret)).Find(&[]map[string]any{}).Error,
+			"alias":         gdb.Table("people AS p").Where(phigorm.Eq("ssn", secret)).Find(&[]map[string]any{}).Error,
 			"map create":    gdb.Table("people").Create(map[string]any{"ssn": secret}).Error,
 			"order by expr": gdb.Where(phigorm.Eq("ssn", secret)).Order("length(ssn)").Find(&ps).Error,
 			"order by ssn":  gdb.Where(phigorm.Eq("city", secret)).Order("ssn").Find(&ps).Error,
