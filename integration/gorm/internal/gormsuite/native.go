@@ -158,6 +158,45 @@ func RunNative(t *testing.T, gdb *gorm.DB) {
 				t.Fatalf("Count by SSN %d: %d %v", i, c, err)
 			}
 		}
+		// Pigeonhole, explicitly: rows that share an SSN token are each
+		// other's false positives, and each is found alone.
+		rows, err := gdb.Raw("SELECT id, ssn_eq FROM people").Rows()
+		if err != nil {
+			t.Fatal(err)
+		}
+		byToken := map[int64][]uint{}
+		for rows.Next() {
+			var id uint
+			var tok int64
+			if err := rows.Scan(&id, &tok); err != nil {
+				t.Fatal(err)
+			}
+			byToken[tok] = append(byToken[tok], id)
+		}
+		rows.Close()
+		if len(byToken) >= n {
+			t.Fatalf("%d tokens for %d rows: no collisions to test", len(byToken), n)
+		}
+		shared := 0
+		for _, ids := range byToken {
+			if len(ids) < 2 {
+				continue
+			}
+			for _, id := range ids {
+				var p Person
+				if err := gdb.First(&p, id).Error; err != nil {
+					t.Fatal(err)
+				}
+				var got []Person
+				if err := gdb.Where(phigorm.Eq("ssn", p.SSN)).Find(&got).Error; err != nil || len(got) != 1 || got[0].ID != id {
+					t.Fatalf("Eq on an SSN whose token %d other rows share: %d rows, %v", len(ids)-1, len(got), err)
+				}
+				shared++
+			}
+		}
+		if shared == 0 {
+			t.Fatal("no shared token")
+		}
 		nick := "Nick10"
 		for _, tc := range []struct {
 			name string
