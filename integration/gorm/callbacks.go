@@ -42,6 +42,11 @@ func (p *Plugin) create(db *gorm.DB, m *gmodel) {
 			if !m.columns[c.Name] {
 				continue
 			}
+			if _, isDefault := vs[j].(clause.Expr); isDefault && c.Name == m.key {
+				// A slice mixing rows with and without keys: the database
+				// assigns the missing ones.
+				continue
+			}
 			v, err := plainOf(m, c.Name, vs[j])
 			if err != nil {
 				fail(db, err)
@@ -374,7 +379,7 @@ func (p *Plugin) keysOf(db *gorm.DB, m *gmodel, ta *sqlwrap.TableAccess) ([]any,
 	if err := addKeys(stmt.ReflectValue); err != nil {
 		return nil, err
 	}
-	if stmt.Model != nil && stmt.Dest != stmt.Model {
+	if stmt.Model != nil && !sameValue(stmt.Dest, stmt.Model) {
 		if err := addKeys(reflect.Indirect(reflect.ValueOf(stmt.Model))); err != nil {
 			return nil, err
 		}
@@ -549,4 +554,16 @@ func (p *Plugin) row(db *gorm.DB, m *gmodel) {
 		return
 	}
 	p.orig(db, "row")
+}
+
+// sameValue reports whether a and b are the same value, without the
+// panic of == on uncomparable types (a slice given by value).
+func sameValue(a, b any) bool {
+	if reflect.TypeOf(a) != reflect.TypeOf(b) {
+		return false
+	}
+	if t := reflect.TypeOf(a); t != nil && !t.Comparable() {
+		return false
+	}
+	return a == b
 }

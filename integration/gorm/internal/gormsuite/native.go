@@ -397,6 +397,14 @@ func RunNative(t *testing.T, gdb *gorm.DB) {
 		if got := one(t, "first or created", gdb.Where(phigorm.Eq("last_name", "Boateng"))); got.SSN != "222-33-6666" {
 			t.Fatalf("FirstOrCreate wrote %+v", got)
 		}
+		// A slice mixing a given key and none.
+		mixed := []*Person{{Model: gorm.Model{ID: 200000}, SSN: "222-33-7777", Surname: "Owusu"}, {SSN: "222-33-8888", Surname: "Owusu"}}
+		if err := gdb.Create(mixed).Error; err != nil || mixed[0].ID != 200000 || mixed[1].ID == 0 {
+			t.Fatalf("Create of a mixed slice: %v, keys %d %d", err, mixed[0].ID, mixed[1].ID)
+		}
+		if res := gdb.Unscoped().Delete(mixed); res.Error != nil || res.RowsAffected != 2 {
+			t.Fatalf("Delete of a slice of pointers: %d %v", res.RowsAffected, res.Error)
+		}
 		// A slice of models deletes by their keys.
 		if res := gdb.Unscoped().Delete(&[]Person{own, foc}); res.Error != nil || res.RowsAffected != 2 {
 			t.Fatalf("Delete of a slice: %d %v", res.RowsAffected, res.Error)
