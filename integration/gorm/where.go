@@ -128,6 +128,14 @@ func (f *filter) add(m *gmodel, e clause.Expression) error {
 			return nil
 		}
 		f.preds = append(f.preds, sqlwrap.In(col, vs...))
+	case clause.Gt:
+		return f.cmp(m, x.Column, x.Value, sqlwrap.Gt)
+	case clause.Gte:
+		return f.cmp(m, x.Column, x.Value, sqlwrap.Ge)
+	case clause.Lt:
+		return f.cmp(m, x.Column, x.Value, sqlwrap.Lt)
+	case clause.Lte:
+		return f.cmp(m, x.Column, x.Value, sqlwrap.Le)
 	case clause.AndConditions:
 		for _, e := range x.Exprs {
 			if err := f.add(m, e); err != nil {
@@ -299,4 +307,25 @@ func (f *filter) sqlCond(m *gmodel, x clause.Expr) error {
 		return f.add(m, clause.IN{Column: col, Values: expand(rv)})
 	}
 	return unsupported(m, "a SQL condition it cannot read")
+}
+
+// cmp is a comparison GORM builds (FindInBatches pages by key > last);
+// sqlwrap refuses it on protected columns.
+func (f *filter) cmp(m *gmodel, column, value any, pred func(string, any) sqlwrap.Pred) error {
+	col, err := m.column(column)
+	if err != nil {
+		return err
+	}
+	if m.protected[col] {
+		return unsupported(m, "an order comparison on protected column %s", col)
+	}
+	v, err := plainOf(m, col, value)
+	if err != nil {
+		return err
+	}
+	if v == nil {
+		return unsupported(m, "an order comparison with NULL on column %s", col)
+	}
+	f.preds, f.given = append(f.preds, pred(col, v)), true
+	return nil
 }

@@ -276,6 +276,15 @@ func RunNative(t *testing.T, gdb *gorm.DB) {
 		if err := gdb.Find(&inKeys, []uint{batch[1].ID, batch[2].ID}).Error; err != nil || len(inKeys) != 2 {
 			t.Fatalf("Find by keys: %d %v", len(inKeys), err)
 		}
+		var batches, seen int
+		var inBatches []Person
+		if err := gdb.Where(phigorm.Eq("city", "Austin")).FindInBatches(&inBatches, 7, func(tx *gorm.DB, _ int) error {
+			batches++
+			seen += len(inBatches)
+			return nil
+		}).Error; err != nil || seen != n/2 || batches != (n/2+6)/7 {
+			t.Fatalf("FindInBatches: %d rows in %d batches, %v", seen, batches, err)
+		}
 		bostonian := func(tx *gorm.DB) *gorm.DB { return tx.Where(phigorm.Eq("city", "Boston")) }
 		var scoped []Person
 		if err := gdb.Scopes(bostonian).Where(phigorm.Prefix("last_name", "Sm")).Find(&scoped).Error; err != nil ||
@@ -494,6 +503,7 @@ func RunNative(t *testing.T, gdb *gorm.DB) {
 			"order by expr": gdb.Where(phigorm.Eq("ssn", secret)).Order("length(ssn)").Find(&ps).Error,
 			"order by ssn":  gdb.Where(phigorm.Eq("city", secret)).Order("ssn").Find(&ps).Error,
 			"SQL on city":   gdb.Where("city LIKE ?", secret).Find(&ps).Error,
+			"gt on ssn":     gdb.Where(clause.Gt{Column: "ssn", Value: secret}).Find(&ps).Error,
 			"in SQL":        gdb.Where("ssn IN ?", []string{secret}).Find(&ps).Error,
 			"expr update":   gdb.Model(&p).Where(phigorm.Eq("ssn", secret)).Update("city", gorm.Expr("?", secret)).Error,
 			"sql update":    gdb.Model(&Person{}).Where("ssn = ?", secret).Update("city", "x").Error,
