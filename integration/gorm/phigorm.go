@@ -26,14 +26,21 @@
 // ANDed; Eq on each part of a compound index uses it), conditions from a
 // struct or map (Where(&Patient{City: "x"})), First(&p, id), Find(&ps,
 // ids), and on columns that are not protected the SQL "col = ?", "col IN
-// ?" and "col IS NULL". Order, Limit, Offset, Select of columns,
-// Unscoped, Scopes, hooks (BeforeCreate, AfterFind, …) and transactions
-// (gdb.Transaction, Begin: phicrypt writes on GORM's *sql.Tx) work as in
-// GORM. gorm.Model can be embedded; gorm:"column:…" names a column;
+// ?" and "col IS NULL" and GORM's comparisons (FindInBatches). Order,
+// Limit, Offset, Select of columns, Unscoped, Scopes, FindInBatches,
+// FirstOrCreate, Preload of plain associations, hooks (BeforeCreate,
+// AfterFind, …) and transactions (gdb.Transaction, Begin: phicrypt works
+// on GORM's *sql.Tx, prepared statements included) work as in GORM. gorm.Model can be embedded; gorm:"column:…" names a column;
 // fields GORM ignores (gorm:"-", relationships) are not columns. The key
 // is the model's primary key, and the ciphertexts are bound to it (a
 // ciphertext copied to another row does not open) unless a field names
-// another binding with db:",bind".
+// another binding with db:",bind". GORM's AutoMigrate leaves the
+// columns of these models alone (it migrates them along with a model
+// that refers to them); a foreign key to a uint key is unsigned in
+// MariaDB while phicrypt's key is a signed BIGINT: give such a
+// relationship constraint:- or an int64 key. A zero cipher.Date in a
+// non-pointer field is stored as the date Date{}.Time() is
+// (-0001-11-30); use *cipher.Date for a date that may be unknown.
 //
 // Refused, with an error wrapping sqlwrap.ErrUnsupported that names the
 // table and never a value: SQL conditions on protected columns
