@@ -33,6 +33,7 @@ type command struct {
 var commands = map[string]command{
 	"scan": {"report the columns of a database or data set that hold PHI", scanCmd},
 	"keys": {"create, rotate, rewrap and list keys", keysCmd},
+	"find": {"search a table through the wrapper and print the decrypted rows", findCmd},
 }
 
 func usage() string {
