@@ -215,7 +215,7 @@ func TestKeysLifecycle(t *testing.T) {
 			}
 			// init under the old KEK is now refused, naming both KEKs.
 			code, _, stderr = runPhicrypt(t, "keys", "init", "--db", dsn, "--schema", schema, "--kek", kek)
-			if code != 1 || !strings.Contains(stderr, kek2) || !strings.Contains(stderr, "keys rewrap") {
+			if code != 1 || !strings.Contains(stderr, kek2) || !strings.Contains(stderr, "keys rewrap") || strings.Count(stderr, "phicrypt:") != 1 {
 				t.Errorf("init under the old KEK: exit %d: %s", code, stderr)
 			}
 		})

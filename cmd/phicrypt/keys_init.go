@@ -96,12 +96,12 @@ func runKeysInit(ctx context.Context, c *common, stdout io.Writer) error {
 	for _, k := range s.Keysets() {
 		have, err := ring.HasKeyset(ctx, k.Scope, k.Purpose)
 		if err != nil {
-			return fmt.Errorf("keyset %s (%s): %w", k.Scope, k.Purpose, err)
+			return cliErrorf("keyset %s (%s): %w", k.Scope, k.Purpose, err)
 		}
 		if !have && k.Purpose == cipher.PurposeValue {
 			for _, tc := range sealedIn[k.Scope] {
 				if holdsCiphertext(ctx, sqldb, dialect, tc[0], tc[1]) {
-					return fmt.Errorf("%w: %s.%s already holds ciphertext, but its keyset (scope %q, purpose value) is missing; keys init creates no keyset for sealed data: restore phicrypt_keysets from the backup that matches the data",
+					return cliErrorf("%w: %s.%s already holds ciphertext, but its keyset (scope %q, purpose value) is missing; keys init creates no keyset for sealed data: restore phicrypt_keysets from the backup that matches the data",
 						cipher.ErrKeysetMissing, tc[0], tc[1], k.Scope)
 				}
 			}
@@ -110,7 +110,7 @@ func runKeysInit(ctx context.Context, c *common, stdout io.Writer) error {
 		if !have {
 			made, err := ring.CreateKeyset(ctx, k.Scope, k.Purpose)
 			if err != nil {
-				return fmt.Errorf("create keyset %s (%s): %w", k.Scope, k.Purpose, err)
+				return cliErrorf("create keyset %s (%s): %w", k.Scope, k.Purpose, err)
 			}
 			if made {
 				status = "created"
@@ -152,7 +152,7 @@ func schemaFlag(c *common) (*sqlwrap.Schema, error) {
 func checkKEK(ctx context.Context, uri string) (keyprovider.KEK, error) {
 	kek, err := keyprovider.Open(ctx, uri)
 	if err != nil {
-		return nil, fmt.Errorf("key %s: %w", uri, err)
+		return nil, cliErrorf("key %s: %w", uri, err)
 	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
@@ -161,14 +161,14 @@ func checkKEK(ctx context.Context, uri string) (keyprovider.KEK, error) {
 	ad := []byte("phicrypt-kek-check")
 	wrapped, err := kek.Wrap(ctx, secret, ad)
 	if err != nil {
-		return nil, fmt.Errorf("key %s: wrap check failed: %w", uri, err)
+		return nil, cliErrorf("key %s: wrap check failed: %w", uri, err)
 	}
 	back, err := kek.Unwrap(ctx, wrapped, ad)
 	if err != nil {
-		return nil, fmt.Errorf("key %s: unwrap check failed: %w", uri, err)
+		return nil, cliErrorf("key %s: unwrap check failed: %w", uri, err)
 	}
 	if subtle.ConstantTimeCompare(back, secret) != 1 {
-		return nil, fmt.Errorf("key %s: unwrap check returned other bytes than were wrapped", uri)
+		return nil, cliErrorf("key %s: unwrap check returned other bytes than were wrapped", uri)
 	}
 	return kek, nil
 }
@@ -188,10 +188,10 @@ func checkExistingKeysets(ctx context.Context, sqldb *sql.DB, dialect string, ri
 	for _, rec := range recs {
 		if _, err := ring.Keys(ctx, rec.Scope, rec.Purpose); err != nil {
 			if rec.KEK != uri {
-				return fmt.Errorf("the database's keyset %s (%s) is wrapped by %s, not by --kek %s, and does not open with it: give --kek %s, or move the keysets with phicrypt keys rewrap: %w",
+				return cliErrorf("the database's keyset %s (%s) is wrapped by %s, not by --kek %s, and does not open with it: give --kek %s, or move the keysets with phicrypt keys rewrap: %w",
 					rec.Scope, rec.Purpose, rec.KEK, uri, rec.KEK, err)
 			}
-			return fmt.Errorf("--kek %s does not open the database's keyset %s (%s): %w", uri, rec.Scope, rec.Purpose, err)
+			return cliErrorf("--kek %s does not open the database's keyset %s (%s): %w", uri, rec.Scope, rec.Purpose, err)
 		}
 	}
 	return nil

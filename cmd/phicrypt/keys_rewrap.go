@@ -94,7 +94,7 @@ func runKeysRewrap(ctx context.Context, c *common, newURI string, stdout, stderr
 		}
 	}
 	if rerr != nil {
-		return fmt.Errorf("rewrap stopped (run it again to finish): %w", rerr)
+		return cliErrorf("rewrap stopped (run it again to finish): %w", rerr)
 	}
 	if rep.Left > 0 {
 		fmt.Fprintf(stderr, "phicrypt: %d keysets are still under another KEK: run keys rewrap again\n", rep.Left)

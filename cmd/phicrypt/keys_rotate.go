@@ -179,7 +179,7 @@ func runKeysRotate(ctx context.Context, c *common, sel *rotateSelection, reindex
 	// Every keyset must open under --kek before any is rotated.
 	for _, t := range targets {
 		if _, err := ring.Keys(ctx, t.scope, t.purpose); err != nil {
-			return fmt.Errorf("keyset %s (%s): %w", t.scope, t.purpose, err)
+			return cliErrorf("keyset %s (%s): %w", t.scope, t.purpose, err)
 		}
 	}
 	var db *sqlwrap.DB
@@ -199,7 +199,7 @@ func runKeysRotate(ctx context.Context, c *common, sel *rotateSelection, reindex
 		r := rotated{Scope: t.scope, Purpose: t.purpose.String()}
 		if reindex && t.purpose == cipher.PurposeIndex {
 			if err := db.RotateIndexKey(ctx, t.table, t.name, &sqlwrap.ReindexOptions{RotationWait: wait}); err != nil {
-				return fmt.Errorf("rotate and reindex %s (%s.%s): %w", t.scope, t.table, t.name, err)
+				return cliErrorf("rotate and reindex %s (%s.%s): %w", t.scope, t.table, t.name, err)
 			}
 			r.Reindexed = true
 			keys, err := ring.Keys(ctx, t.scope, t.purpose)
@@ -214,7 +214,7 @@ func runKeysRotate(ctx context.Context, c *common, sel *rotateSelection, reindex
 		} else {
 			id, err := ring.RotateKey(ctx, t.scope, t.purpose)
 			if err != nil {
-				return fmt.Errorf("rotate %s (%s): %w", t.scope, t.purpose, err)
+				return cliErrorf("rotate %s (%s): %w", t.scope, t.purpose, err)
 			}
 			r.KeyID = id
 			valueNote = valueNote || t.purpose == cipher.PurposeValue

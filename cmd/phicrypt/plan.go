@@ -216,7 +216,7 @@ func scanSchema(ctx context.Context, sqldb *sql.DB, dialect string, f *planFlags
 	}
 	out, err := phiscan.EmitSchema(r)
 	if errors.Is(err, phiscan.ErrNoPHI) {
-		return nil, fmt.Errorf("the scan found no table with PHI columns and a single-column key: nothing to plan (give --schema FILE)")
+		return nil, cliErrorf("the scan found no table with PHI columns and a single-column key: nothing to plan (give --schema FILE)")
 	}
 	if err != nil {
 		return nil, err
@@ -229,7 +229,7 @@ func planTable(ctx context.Context, sqldb *sql.DB, dialect string, t *sqlwrap.Ta
 	q := quoteIdentFor
 	tp := &tablePlan{Table: t.Name, t: t}
 	if err := sqldb.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+q(dialect, t.Name)).Scan(&tp.Rows); err != nil {
-		return nil, fmt.Errorf("table %s: count rows: %w", t.Name, err)
+		return nil, cliErrorf("table %s: count rows: %w", t.Name, err)
 	}
 	have, err := tableColumns(ctx, sqldb, dialect, t.Name)
 	if err != nil {
@@ -237,11 +237,13 @@ func planTable(ctx context.Context, sqldb *sql.DB, dialect string, t *sqlwrap.Ta
 	}
 	var sel []string
 	for _, col := range t.Columns {
-		cp := &columnPlan{Column: col.Name, Source: col.Name, c: col}
-		if have[strings.ToLower(col.Name+"__plain")] {
-			cp.Source = col.Name + "__plain"
-		} else if !have[strings.ToLower(col.Name)] {
-			return nil, fmt.Errorf("table %s has no column %s (or %s__plain)", t.Name, col.Name, col.Name)
+		cp := &columnPlan{Column: col.Name, c: col}
+		if actual, ok := have[strings.ToLower(col.Name+"__plain")]; ok {
+			cp.Source = actual
+		} else if actual, ok := have[strings.ToLower(col.Name)]; ok {
+			cp.Source = actual
+		} else {
+			return nil, cliErrorf("table %s has no column %s (or %s__plain)", t.Name, col.Name, col.Name)
 		}
 		sel = append(sel, q(dialect, cp.Source))
 		tp.Columns = append(tp.Columns, cp)
@@ -256,7 +258,7 @@ func planTable(ctx context.Context, sqldb *sql.DB, dialect string, t *sqlwrap.Ta
 	}
 	rows, err := sqldb.QueryContext(ctx, query)
 	if err != nil {
-		return nil, fmt.Errorf("table %s: sample: %w", t.Name, err)
+		return nil, cliErrorf("table %s: sample: %w", t.Name, err)
 	}
 	defer rows.Close()
 	vals := make([]any, len(tp.Columns))
@@ -266,7 +268,7 @@ func planTable(ctx context.Context, sqldb *sql.DB, dialect string, t *sqlwrap.Ta
 	}
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("table %s: sample: %w", t.Name, err)
+			return nil, cliErrorf("table %s: sample: %w", t.Name, err)
 		}
 		tp.Sampled++
 		for i, cp := range tp.Columns {
@@ -280,26 +282,27 @@ func planTable(ctx context.Context, sqldb *sql.DB, dialect string, t *sqlwrap.Ta
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("table %s: sample: %w", t.Name, err)
+		return nil, cliErrorf("table %s: sample: %w", t.Name, err)
 	}
 	planIndexes(tp)
 	return tp, nil
 }
 
-// tableColumns lists the columns of a table, lower-cased.
-func tableColumns(ctx context.Context, sqldb *sql.DB, dialect, table string) (map[string]bool, error) {
+// tableColumns maps the lower-cased names of a table's columns to their
+// names in the database.
+func tableColumns(ctx context.Context, sqldb *sql.DB, dialect, table string) (map[string]string, error) {
 	rows, err := sqldb.QueryContext(ctx, "SELECT * FROM "+quoteIdentFor(dialect, table)+" WHERE 1 = 0")
 	if err != nil {
-		return nil, fmt.Errorf("table %s: %w", table, err)
+		return nil, cliErrorf("table %s: %w", table, err)
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]bool{}
+	out := map[string]string{}
 	for _, c := range cols {
-		out[strings.ToLower(c)] = true
+		out[strings.ToLower(c)] = c
 	}
 	return out, nil
 }

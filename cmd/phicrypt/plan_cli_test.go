@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -236,5 +237,55 @@ func TestPlanUsage(t *testing.T) {
 	code, _, stderr := runPhicrypt(t, "plan", "--db", "sqlite:"+filepath.Join(t.TempDir(), "y.db"), "--schema", schema)
 	if code != 1 || !strings.Contains(stderr, "patient_data") {
 		t.Errorf("missing table: exit %d: %s", code, stderr)
+	}
+}
+
+// TestPlanMigratingAndEncrypted: while a migration runs plan samples the
+// plaintext copy c__plain; a column that holds only ciphertext is not
+// measured, and says so.
+func TestPlanMigratingAndEncrypted(t *testing.T) {
+	dsn, _, schema := cliFixture(t, testdb.DialectSQLite)
+	code, out, stderr := runPhicrypt(t, "plan", "--db", dsn, "--schema", schema, "--json")
+	if code != 0 {
+		t.Fatalf("plan of an encrypted table: exit %d: %s", code, stderr)
+	}
+	var p struct {
+		Tables []struct {
+			Columns []struct {
+				Column, Source string
+				Encrypted      bool
+				Notes          []string
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range p.Tables[0].Columns {
+		if c.Column == "ssn" && (!c.Encrypted || len(c.Notes) == 0 || !strings.Contains(c.Notes[0], "ciphertext")) {
+			t.Errorf("encrypted ssn: %+v", c)
+		}
+	}
+
+	db, dsn := testdb.Open(t, testdb.DialectSQLite)
+	if _, err := db.Exec(`CREATE TABLE people (id INTEGER PRIMARY KEY, ssn BLOB, ssn__plain TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 400; i++ {
+		if _, err := db.Exec(`INSERT INTO people (id, ssn__plain) VALUES (?, ?)`, i, fmt.Sprintf("%03d-%02d-%04d", i%7, i%11, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	schema = writeFile(t, "people.yaml", "version: 1\ntables:\n  - name: people\n    columns:\n      - {name: ssn, type: string, nullable: true, equality: {transforms: digits, bits: 30}}\n")
+	code, out, stderr = runPhicrypt(t, "plan", "--db", dsn, "--schema", schema, "--json")
+	var p2 planJSON
+	if err := json.Unmarshal([]byte(out), &p2); err != nil || code != 0 {
+		t.Fatalf("plan while migrating: exit %d %v: %s", code, err, stderr)
+	}
+	if !strings.Contains(out, `"source": "ssn__plain"`) {
+		t.Errorf("sampled the wrong column: %s", out)
+	}
+	if ix := p2.index("ssn", "ssn_eq"); ix == nil || ix.Distinct != 400 || ix.Recommended == nil || ix.Recommended.Bits >= 30 {
+		t.Errorf("ssn_eq while migrating: %+v", ix)
 	}
 }

@@ -35,7 +35,7 @@ func emitPlannedSchema(rep *planReport) ([]byte, []string, error) {
 	}
 	out := []byte(b.String())
 	if _, err := sqlwrap.ParseSchema("planned schema", out); err != nil {
-		return nil, notes, fmt.Errorf("the planned schema does not validate: %w", err)
+		return nil, notes, cliErrorf("the planned schema does not validate: %w", err)
 	}
 	return out, notes, nil
 }
