@@ -99,6 +99,16 @@ func TestFind(t *testing.T) {
 	}
 }
 
+// TestFindKEKFromEnv: --kek falls back to PHICRYPT_KEK.
+func TestFindKEKFromEnv(t *testing.T) {
+	dsn, kek, schema := cliFixture(t, testdb.DialectSQLite)
+	t.Setenv("PHICRYPT_KEK", kek)
+	code, out, stderr := runPhicrypt(t, "find", "--db", dsn, "--schema", schema, "--table", "patients", "--eq", "ssn=123456789")
+	if code != 0 || !strings.Contains(out, "Smithers") || !strings.Contains(out, "1 rows") {
+		t.Fatalf("exit %d: %s %s", code, out, stderr)
+	}
+}
+
 func TestFindUsage(t *testing.T) {
 	schema := writeFile(t, "schema.yaml", cliSchema)
 	for _, args := range [][]string{

@@ -289,3 +289,25 @@ func TestPlanMigratingAndEncrypted(t *testing.T) {
 		t.Errorf("ssn_eq while migrating: %+v", ix)
 	}
 }
+
+// TestPlanEmptyTable: nothing to sample, so the schema's sizes stay, and
+// the emitted schema still loads.
+func TestPlanEmptyTable(t *testing.T) {
+	db, dsn := testdb.Open(t, testdb.DialectSQLite)
+	if _, err := db.Exec(`CREATE TABLE people (id INTEGER PRIMARY KEY, ssn TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	schema := writeFile(t, "people.yaml", "version: 1\ntables:\n  - name: people\n    columns:\n      - {name: ssn, type: string, nullable: true, equality: {transforms: digits, bits: 14}}\n")
+	emit := filepath.Join(t.TempDir(), "out.yaml")
+	code, out, stderr := runPhicrypt(t, "plan", "--db", dsn, "--schema", schema, "--emit-schema", emit)
+	if code != 0 || !strings.Contains(out, "0 rows") || !strings.Contains(out, "too few rows") {
+		t.Fatalf("exit %d: %s %s", code, out, stderr)
+	}
+	s, err := sqlwrap.LoadSchemaFile(emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.Tables[0].Column("ssn"); c == nil || c.Equality[0].Bits != 14 || s.Tables[0].Rows != 0 {
+		t.Errorf("emitted %+v", c)
+	}
+}
