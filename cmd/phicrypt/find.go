@@ -49,10 +49,10 @@ func findCmd(args []string, stdout, stderr io.Writer) int {
 	var eq, prefix, contains predList
 	fs := flag.NewFlagSet("find", flag.ContinueOnError)
 	c.flags(fs, "db", "schema", "kek", "json")
-	table := fs.String("table", "", "the table to search (`T`)")
-	fs.Var(&eq, "eq", "`COL=VALUE`: the column equals VALUE (repeatable)")
-	fs.Var(&prefix, "prefix", "`COL=VALUE`: the column starts with VALUE (repeatable)")
-	fs.Var(&contains, "contains", "`COL=VALUE`: the column contains VALUE (repeatable)")
+	table := fs.String("table", "", "search table `T`")
+	fs.Var(&eq, "eq", "rows whose column equals the value, as `COL=VALUE` (repeatable)")
+	fs.Var(&prefix, "prefix", "rows whose column starts with the value, as `COL=VALUE` (repeatable)")
+	fs.Var(&contains, "contains", "rows whose column contains the value, as `COL=VALUE` (repeatable)")
 	limit := fs.Int("limit", 100, "print at most `N` rows, 0 for all")
 	if err := parse(fs, findUsage, args, stderr); err != nil {
 		return exit(err, stderr)
