@@ -23,7 +23,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/internal/dsn"
 	"github.com/phicrypt/phicrypt/keyprovider"
 	"github.com/phicrypt/phicrypt/sqlwrap"
@@ -127,23 +126,9 @@ func connect(ctx context.Context, sqldb *sql.DB, dialect, shown, kekURI string, 
 	if err := sqldb.PingContext(ctx); err != nil {
 		return nil, &connectError{what: shown, err: dsn.RedactErr(err)}
 	}
-	if kekURI == "" {
-		return nil, &connectError{what: "key URI", err: fmt.Errorf("%w: no key URI given (want local:PATH, aws-kms://ARN or hcvault://…)", ErrConnect)}
-	}
-	kek, err := keyprovider.Open(ctx, kekURI, cfg.key)
+	ring, err := OpenKeyring(ctx, sqldb, dialect, kekURI, func(c *config) { *c = *cfg })
 	if err != nil {
-		return nil, &connectError{what: fmt.Sprintf("key URI %q", kekURI), err: err}
-	}
-	store, err := sqlwrap.NewKeysetStore(sqldb, dialect)
-	if err != nil {
-		return nil, &connectError{what: "keyset store", err: err}
-	}
-	if err := store.EnsureTable(ctx); err != nil {
-		return nil, &connectError{what: "keyset store in " + shown, err: err}
-	}
-	ring, err := cipher.NewKeyring(cipher.Config{KEK: kek, Store: store})
-	if err != nil {
-		return nil, &connectError{what: "keyring", err: err}
+		return nil, err
 	}
 	db, err := sqlwrap.OpenOwned(sqldb, dialect, schema, ring)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 func TestKeysInit(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "dev.key")
 	var out, errOut bytes.Buffer
-	if code := run([]string{"keys", "init", "-out", p}, &out, &errOut); code != 0 {
+	if code := run([]string{"keys", "new-local", "-out", p}, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	if !strings.Contains(out.String(), "development only") {
@@ -28,7 +28,7 @@ func TestKeysInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	errOut.Reset()
-	if code := run([]string{"keys", "init", "-out", p}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), p) {
+	if code := run([]string{"keys", "new-local", "-out", p}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), p) {
 		t.Fatalf("second init: exit %d, %s", code, errOut.String())
 	}
 	if code := run([]string{"bogus"}, &out, &errOut); code != 2 {

@@ -55,13 +55,6 @@ func (l *tableList) Set(v string) error {
 	return nil
 }
 
-// usageError is a mistake in the command line or config file: exit 2.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
-
 type scanFlags struct {
 	db, dir, dialect, format, out, emit, config string
 	tables                                      tableList

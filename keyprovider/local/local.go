@@ -90,7 +90,7 @@ func Open(path string) (*KEK, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fileErr(path, "open", fmt.Errorf("no key file (create one with `phicrypt keys init`): %w", fs.ErrNotExist))
+			return nil, fileErr(path, "open", fmt.Errorf("no key file (create one with `phicrypt keys new-local`): %w", fs.ErrNotExist))
 		}
 		return nil, fileErr(path, "open", err)
 	}
