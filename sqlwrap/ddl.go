@@ -24,6 +24,13 @@ func (db *DB) EnsureSchema(ctx context.Context) error {
 		return err
 	}
 	for _, rt := range db.tables {
+		types, err := db.columnTypes(ctx, rt.t.Name)
+		if err != nil {
+			return &Error{Op: "ensure schema", Table: rt.t.Name, Err: err}
+		}
+		if err := db.checkPlaintext(ctx, "ensure schema", rt, types); err != nil {
+			return err
+		}
 		if err := db.recordIndexes(ctx, rt); err != nil {
 			return &Error{Op: "ensure schema", Table: rt.t.Name, Err: err}
 		}
@@ -173,9 +180,16 @@ func (db *DB) VerifySchema(ctx context.Context) error {
 }
 
 func (db *DB) verifyTable(ctx context.Context, rt *tableRT) error {
-	have, err := db.existingColumns(ctx, rt.t.Name)
+	types, err := db.columnTypes(ctx, rt.t.Name)
 	if err != nil {
 		return &Error{Op: "verify schema", Table: rt.t.Name, Err: err}
+	}
+	have := make(map[string]bool, len(types))
+	for n := range types {
+		have[n] = true
+	}
+	if err := db.checkPlaintext(ctx, "verify schema", rt, types); err != nil {
+		return err
 	}
 	need := append([]string{rt.t.Key}, func() []string {
 		var n []string
@@ -198,6 +212,7 @@ func (db *DB) verifyTable(ctx context.Context, rt *tableRT) error {
 	if err := db.loadIndexStates(ctx, rt); err != nil {
 		return err
 	}
+	rt.mig.Store(rt.detectMigration(have))
 	rt.verified.Store(true)
 	return nil
 }

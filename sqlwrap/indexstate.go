@@ -275,8 +275,15 @@ func (db *DB) recordIndexes(ctx context.Context, rt *tableRT) error {
 	if err != nil {
 		return err
 	}
+	mig := rt.detectMigration(have)
 	building := map[string]bool{}
 	for _, def := range rt.indexes() {
+		unsealed := false
+		if populated && mig != nil {
+			if unsealed, err = db.unsealed(ctx, rt, def, have, mig); err != nil {
+				return err
+			}
+		}
 		existed := len(have) > 0
 		for _, c := range def.storage {
 			existed = existed && have[strings.ToLower(c)]
@@ -292,6 +299,12 @@ func (db *DB) recordIndexes(ctx context.Context, rt *tableRT) error {
 		state := stateReady
 		switch {
 		case !populated:
+		case unsealed:
+			// Migrating mode, and no row has a ciphertext of the index's
+			// columns yet: every sealed row (none) has its tokens, and
+			// reads find the unmigrated rows through their plaintext.
+			// MigrateRows and every write add the tokens with the
+			// ciphertext, so the index stays complete.
 		case !found:
 			// Storage that predates the state table was written with
 			// every row, under a definition nobody recorded: it is ready
@@ -324,6 +337,31 @@ func (db *DB) recordIndexes(ctx context.Context, rt *tableRT) error {
 	}
 	rt.idx.set(building)
 	return nil
+}
+
+// unsealed reports whether every column of def has a plaintext column in
+// migrating mode mig and no row holds a ciphertext of any of them yet (the
+// ciphertext columns may not exist yet: have lists the table's columns).
+func (db *DB) unsealed(ctx context.Context, rt *tableRT, def *indexDef, have map[string]bool, mig *migration) (bool, error) {
+	d := rt.d
+	for _, cr := range def.cols {
+		if !mig.migrating(cr) {
+			return false, nil
+		}
+		if !have[strings.ToLower(cr.c.Name)] {
+			continue
+		}
+		var one int
+		err := db.db.QueryRowContext(ctx, fmt.Sprintf("SELECT 1 FROM %s WHERE %s IS NOT NULL LIMIT 1", d.q(rt.t.Name), d.q(cr.c.Name))).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		return false, nil
+	}
+	return true, nil
 }
 
 // loadIndexStates reads which indexes of the table are not ready: building

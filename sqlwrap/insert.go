@@ -16,13 +16,25 @@ func (ta *TableAccess) Insert(ctx context.Context, row Row) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	m, err := ta.mode(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key, err := ta.insertOne(ctx, row)
+	if ta.again(ctx, m, err) {
+		key, err = ta.insertOne(ctx, row)
+	}
+	return key, err
+}
+
+func (ta *TableAccess) insertOne(ctx context.Context, row Row) (any, error) {
 	if ta.tx != nil || len(ta.rt.side) == 0 && !ta.rt.needsKeyFirst(row) {
 		return ta.insert(ctx, row)
 	}
 	// Side-table tokens and the row must land together, as must a
 	// database-assigned key and the row sealed under it.
 	var key any
-	err = ta.inTx(ctx, func(t *TableAccess) error {
+	err := ta.inTx(ctx, func(t *TableAccess) error {
 		var err error
 		key, err = t.insert(ctx, row)
 		return err
@@ -36,6 +48,7 @@ func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 		return nil, err
 	}
 	rt, d := ta.rt, ta.rt.d
+	m := rt.mig.Load()
 	if rt.needsKeyFirst(row) {
 		var err error
 		if row, err = ta.assignKey(ctx, row); err != nil {
@@ -50,6 +63,7 @@ func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	rt.clearPlain(w, m, row, false)
 	key, hasKey := row[rt.t.Key]
 	cols, args := w.cols, w.args
 	if hasKey && key != nil {
@@ -119,6 +133,18 @@ func (ta *TableAccess) InsertBatch(ctx context.Context, rows []Row) ([]any, erro
 		}
 	}
 	rows = canon
+	m, err := ta.mode(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := ta.insertBatch(ctx, rows)
+	if ta.again(ctx, m, err) {
+		keys, err = ta.insertBatch(ctx, rows)
+	}
+	return keys, err
+}
+
+func (ta *TableAccess) insertBatch(ctx context.Context, rows []Row) ([]any, error) {
 	keys := make([]any, 0, len(rows))
 	do := func(t *TableAccess) error {
 		if t.multiRowOK(rows) {
@@ -190,6 +216,8 @@ type sealedChunk struct {
 // bring their keys.
 func (ta *TableAccess) sealChunk(ctx context.Context, rows []Row) (*sealedChunk, error) {
 	c := &sealedChunk{rows: rows, args: make([]any, 0, len(rows)*16), ws: make([]*written, len(rows))}
+	// Every row of the chunk has the same columns: one mode for all.
+	m := ta.rt.mig.Load()
 	for i, row := range rows {
 		binding, err := ta.binding(row)
 		if err != nil {
@@ -199,6 +227,7 @@ func (ta *TableAccess) sealChunk(ctx context.Context, rows []Row) (*sealedChunk,
 		if err != nil {
 			return nil, err
 		}
+		ta.rt.clearPlain(w, m, row, false)
 		c.ws[i] = w
 		if c.cols == nil {
 			c.cols = append([]string{ta.rt.t.Key}, w.cols...)

@@ -106,6 +106,9 @@ type Query struct {
 type check struct {
 	cr    *colRT
 	match func(v any) bool
+	// null: the row matches only if the value is NULL (IsNull in
+	// migrating mode, where c IS NULL also selects unmigrated rows).
+	null bool
 }
 
 type builder struct {
@@ -117,6 +120,38 @@ type builder struct {
 	// argBase is the number of placeholders before the first of b.args.
 	alias   string
 	argBase int
+	// m is the table's migrating mode the query is built for.
+	m *migration
+}
+
+// fallback is the condition that selects the rows whose value of one of
+// cols is still only in its plaintext column (migrating mode), "" if none
+// of cols is migrating.
+func (b *builder) fallback(cols ...*colRT) string {
+	var ors []string
+	for _, cr := range cols {
+		if b.m.migrating(cr) {
+			ors = append(ors, fmt.Sprintf("(%s IS NULL AND %s IS NOT NULL)", b.col(cr.c.Name), b.plainCol(cr)))
+		}
+	}
+	return strings.Join(ors, " OR ")
+}
+
+// plainCol is cr's plaintext column, always qualified (see plainRef).
+func (b *builder) plainCol(cr *colRT) string {
+	return b.table() + "." + b.ta.rt.d.q(plainName(cr.c.Name))
+}
+
+// orFallback widens the conditions added since b.where[from] with the
+// fallback of cols: the tokens find the sealed rows, the fallback the
+// unmigrated ones, and the checks filter both exactly.
+func (b *builder) orFallback(from int, cols ...*colRT) {
+	fb := b.fallback(cols...)
+	if fb == "" || len(b.where) == from {
+		return
+	}
+	cond := strings.Join(b.where[from:], " AND ")
+	b.where = append(b.where[:from], "(("+cond+") OR "+fb+")")
 }
 
 func (b *builder) arg(v any) string {
@@ -155,6 +190,7 @@ func normText(ch blindindex.Chain, v any) (string, bool) {
 
 func (b *builder) build(ctx context.Context, q Query) error {
 	rt := b.ta.rt
+	b.m = rt.mig.Load()
 	if len(q.GroupBy) > 0 {
 		g := q.GroupBy[0]
 		if _, ok := rt.cols[g]; ok {
@@ -211,6 +247,7 @@ func (b *builder) build(ctx context.Context, q Query) error {
 		if err != nil {
 			return &Error{Op: "find", Table: rt.t.Name, Column: c.idx.Name, Err: err}
 		}
+		from := len(b.where)
 		b.where = append(b.where, fmt.Sprintf("%s IN (%s)", b.col(c.idx.Name), b.tokens(toks)))
 		// A part's own equality index under the same transforms narrows
 		// the candidates further without changing what matches: the
@@ -239,6 +276,7 @@ func (b *builder) build(ctx context.Context, q Query) error {
 				break
 			}
 		}
+		b.orFallback(from, c.cols...)
 		for i, cr := range c.cols {
 			used[idx[i]] = true
 			want, ok := normText(c.chs[i], vals[i])
@@ -337,8 +375,18 @@ func (b *builder) protected(ctx context.Context, cr *colRT, p Pred) error {
 	switch p.op {
 	case "isnull":
 		b.where = append(b.where, b.col(col)+" IS NULL")
+		if b.m.migrating(cr) {
+			// Unmigrated rows have a NULL ciphertext too: their plaintext
+			// decides ('' of a date is NULL, as reads say).
+			b.checks = append(b.checks, check{cr: cr, null: true})
+		}
 		return nil
 	case "notnull":
+		if b.m.migrating(cr) {
+			b.where = append(b.where, fmt.Sprintf("(%s IS NOT NULL OR %s IS NOT NULL)", b.col(col), b.plainCol(cr)))
+			b.checks = append(b.checks, check{cr: cr, match: func(any) bool { return true }})
+			return nil
+		}
 		b.where = append(b.where, b.col(col)+" IS NOT NULL")
 		return nil
 	case "<>", "<", "<=", ">", ">=":
@@ -397,7 +445,9 @@ func (b *builder) protected(ctx context.Context, cr *colRT, p Pred) error {
 			b.where = append(b.where, "1 = 0")
 			return nil
 		}
+		from := len(b.where)
 		b.where = append(b.where, fmt.Sprintf("%s IN (%s)", b.col(e.idx.Name), b.tokens(all)))
+		b.orFallback(from, cr)
 		b.checks = append(b.checks, check{cr: cr, match: func(v any) bool {
 			got, ok := normText(e.ch, v)
 			if !ok {
@@ -434,9 +484,11 @@ func (b *builder) protected(ctx context.Context, cr *colRT, p Pred) error {
 		if len(runes) < br.idx.MinGram {
 			return fail(fmt.Errorf("%w: %d characters, minimum %d", blindindex.ErrNeedleTooShort, len(runes), br.idx.MinGram))
 		}
+		from := len(b.where)
 		if err := b.bloomCond(br, keys, runes); err != nil {
 			return fail(err)
 		}
+		b.orFallback(from, cr)
 		want := string(norm)
 		contains := p.op == "contains"
 		ch := br.ch
@@ -521,7 +573,7 @@ func (b *builder) sqlText(q Query) (string, error) {
 	rt := b.ta.rt
 	d := rt.d
 	var s strings.Builder
-	fmt.Fprintf(&s, "SELECT %s FROM %s", rt.quotedFields(), d.q(rt.t.Name))
+	fmt.Fprintf(&s, "SELECT %s FROM %s", rt.selectList(b.m), d.q(rt.t.Name))
 	if len(b.where) > 0 {
 		s.WriteString(" WHERE " + strings.Join(b.where, " AND "))
 	}
@@ -602,6 +654,9 @@ func (ta *TableAccess) FindPartial(ctx context.Context, q Query) (*FindResult, e
 var rowDamage = []error{
 	cipher.ErrTruncated, cipher.ErrUnsupportedVersion, cipher.ErrMisplaced, cipher.ErrUnknownKey,
 	cipher.ErrTampered, cipher.ErrMalformedValue, cipher.ErrUnsupportedType, ErrWrongType, ErrNotNull,
+	// A plaintext value of a table being migrated that its column's
+	// max_length refuses.
+	cipher.ErrValueTooLong,
 }
 
 func isRowDamage(err error) (*Error, bool) {
@@ -692,31 +747,33 @@ func (ta *TableAccess) Get(ctx context.Context, key any) (Row, error) {
 		return nil, err
 	}
 	defer done()
-	if err := ta.ready(ctx); err != nil {
+	m, err := ta.mode(ctx)
+	if err != nil {
 		return nil, err
 	}
 	key, err = ta.rt.canonicalKey("get", key)
 	if err != nil {
 		return nil, err
 	}
+	r, err := ta.get(ctx, m, key)
+	if ta.again(ctx, m, err) {
+		r, err = ta.get(ctx, ta.rt.mig.Load(), key)
+	}
+	return r, err
+}
+
+func (ta *TableAccess) get(ctx context.Context, m *migration, key any) (Row, error) {
 	rt, d := ta.rt, ta.rt.d
-	text := fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", rt.quotedFields(), d.q(rt.t.Name), d.q(rt.t.Key), d.ph(1))
-	st, err := ta.stmt(ctx, text)
+	text := fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", rt.selectList(m), d.q(rt.t.Name), d.q(rt.t.Key), d.ph(1))
+	rows, _, err := ta.run(ctx, text, []any{key})
 	if err != nil {
 		return nil, ta.fail("get", "", err)
 	}
-	rows, err := st.QueryContext(ctx, key)
-	if err != nil {
-		return nil, ta.fail("get", "", err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, ta.fail("get", "", err)
-		}
+	if rows == nil {
 		return nil, ta.fail("get", "", ErrNotFound)
 	}
-	return ta.scan(ctx, rows, nil)
+	defer rows.Close()
+	return ta.scan(ctx, rows, nil, m)
 }
 
 // normalizeScanned turns driver values into the Go types rows carry.
@@ -732,9 +789,13 @@ func normalizeScanned(v any) any {
 
 // scan reads one row, opens its protected columns, and applies the
 // checks; it returns nil for a false positive.
-func (ta *TableAccess) scan(ctx context.Context, rows *sql.Rows, checks []check) (Row, error) {
+func (ta *TableAccess) scan(ctx context.Context, rows *sql.Rows, checks []check, m *migration) (Row, error) {
 	rt := ta.rt
-	raw := make([]any, len(rt.fields))
+	nplain := 0
+	if m != nil {
+		nplain = len(m.cols)
+	}
+	raw := make([]any, len(rt.fields)+nplain)
 	ptrs := make([]any, len(raw))
 	for i := range raw {
 		ptrs[i] = &raw[i]
@@ -772,7 +833,11 @@ func (ta *TableAccess) scan(ctx context.Context, rows *sql.Rows, checks []check)
 		if done[cr.pos] {
 			return opened[cr.pos], nil
 		}
-		v, err := ta.openStored(ctx, cr, raw[cr.field], binding)
+		var plain any
+		if m.migrating(cr) {
+			plain = raw[len(rt.fields)+m.at[cr.pos]]
+		}
+		v, err := ta.openMigrating(ctx, m, cr, raw[cr.field], plain, binding)
 		if err != nil {
 			return nil, ta.damaged("read", r[rt.t.Key], cr.c.Name, err)
 		}
@@ -783,6 +848,12 @@ func (ta *TableAccess) scan(ctx context.Context, rows *sql.Rows, checks []check)
 		v, err := open(c.cr)
 		if err != nil {
 			return nil, err
+		}
+		if c.null {
+			if v != nil {
+				return nil, nil
+			}
+			continue
 		}
 		if v == nil || !c.match(v) {
 			return nil, nil

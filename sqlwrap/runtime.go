@@ -26,6 +26,10 @@ type tableRT struct {
 	warmed atomic.Bool
 	// idx tracks the indexes that are not ready (indexstate.go).
 	idx indexStates
+	// mig is the table's migrating mode (migrating.go), nil when no
+	// protected column has a plaintext column; set when the table is
+	// verified, and again when a plaintext column is found dropped.
+	mig atomic.Pointer[migration]
 }
 
 type colRT struct {

@@ -14,7 +14,10 @@ import (
 // recomputes). On PostgreSQL and MySQL the read locks the row until the
 // transaction ends, so the parts cannot change before the new tokens are
 // written; SQLite has one writer at a time.
-func (ta *TableAccess) stored(ctx context.Context, key any, parts []*colRT) ([]byte, Row, error) {
+//
+// In migrating mode m, a part without ciphertext takes the value of its
+// plaintext column, as reads do.
+func (ta *TableAccess) stored(ctx context.Context, m *migration, key any, parts []*colRT) ([]byte, Row, error) {
 	rt, d := ta.rt, ta.rt.d
 	rb := rt.t.RowBinding
 	readBinding := rb != "" && rb != rt.t.Key
@@ -35,6 +38,13 @@ func (ta *TableAccess) stored(ctx context.Context, key any, parts []*colRT) ([]b
 	}
 	for _, cr := range parts {
 		cols = append(cols, d.q(cr.c.Name))
+	}
+	var plains []*colRT
+	for _, cr := range parts {
+		if m.migrating(cr) {
+			cols = append(cols, rt.plainRef(cr))
+			plains = append(plains, cr)
+		}
 	}
 	q := fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", strings.Join(cols, ", "), d.q(rt.t.Name), d.q(rt.t.Key), d.ph(1))
 	if len(parts) > 0 && d.name != "sqlite" {
@@ -63,9 +73,13 @@ func (ta *TableAccess) stored(ctx context.Context, key any, parts []*colRT) ([]b
 		}
 	}
 	known := make(Row, len(parts))
-	raw = raw[len(cols)-len(parts):]
+	plain := map[*colRT]any{}
+	for i, cr := range plains {
+		plain[cr] = raw[len(cols)-len(plains)+i]
+	}
+	raw = raw[len(cols)-len(plains)-len(parts):]
 	for i, cr := range parts {
-		v, err := ta.openStored(ctx, cr, raw[i], binding)
+		v, err := ta.openMigrating(ctx, m, cr, raw[i], plain[cr], binding)
 		if err != nil {
 			return nil, nil, ta.damaged("update", key, cr.c.Name, err)
 		}

@@ -2,6 +2,7 @@ package sqlwrap
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"iter"
 	"strconv"
@@ -52,21 +53,28 @@ func (ta *TableAccess) stream(ctx context.Context, q Query, partial bool, yield 
 	if err != nil {
 		return err
 	}
+	rows, more, err := ta.run(ctx, text, b.args)
+	if ta.again(ctx, b.m, err) {
+		// A plaintext column the SELECT named was dropped: build it again
+		// for the table as it is now.
+		if b, text, pushed, err = ta.prepare(ctx, q, !partial); err != nil {
+			return err
+		}
+		rows, more, err = ta.run(ctx, text, b.args)
+	}
+	if err != nil {
+		return ta.fail("find", "", err)
+	}
+	if rows == nil {
+		return nil
+	}
+	defer rows.Close()
 	if pushed {
 		q.Offset, q.Limit = 0, 0
 	}
-	st, err := ta.stmt(ctx, text)
-	if err != nil {
-		return ta.fail("find", "", err)
-	}
-	rows, err := st.QueryContext(ctx, b.args...)
-	if err != nil {
-		return ta.fail("find", "", err)
-	}
-	defer rows.Close()
 	skip, given := q.Offset, 0
-	for rows.Next() {
-		r, err := ta.scan(ctx, rows, b.checks)
+	for ; more; more = rows.Next() {
+		r, err := ta.scan(ctx, rows, b.checks, b.m)
 		if err != nil {
 			if e, ok := isRowDamage(err); ok && partial {
 				if !yield(nil, &DamagedRow{Key: e.Key, Column: e.Column, Err: err}) {
@@ -95,6 +103,27 @@ func (ta *TableAccess) stream(ctx context.Context, q Query, partial bool, yield 
 		return ta.fail("find", "", err)
 	}
 	return nil
+}
+
+// run runs a read's SELECT and moves to its first row: it returns the
+// rows and whether there is one (nil rows when there is none). A statement
+// that fails at once (at preparation, at execution or on its first row)
+// returns its error, so that the caller may build it again.
+func (ta *TableAccess) run(ctx context.Context, text string, args []any) (*sql.Rows, bool, error) {
+	st, err := ta.stmt(ctx, text)
+	if err != nil {
+		return nil, false, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	if rows.Next() {
+		return rows, true, nil
+	}
+	err = rows.Err()
+	rows.Close()
+	return nil, false, err
 }
 
 // Rows is Find as an iterator: it reads and decrypts one row at a time,

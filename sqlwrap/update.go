@@ -27,6 +27,18 @@ func (ta *TableAccess) Update(ctx context.Context, key any, row Row) error {
 	if err != nil {
 		return err
 	}
+	m, err := ta.mode(ctx)
+	if err != nil {
+		return err
+	}
+	err = ta.updateOne(ctx, key, row)
+	if ta.again(ctx, m, err) {
+		err = ta.updateOne(ctx, key, row)
+	}
+	return err
+}
+
+func (ta *TableAccess) updateOne(ctx context.Context, key any, row Row) error {
 	if ta.tx == nil && (len(ta.rt.side) > 0 || len(ta.rt.storedParts(row)) > 0) {
 		return ta.inTx(ctx, func(t *TableAccess) error { return t.update(ctx, key, row) })
 	}
@@ -73,7 +85,8 @@ func (ta *TableAccess) update(ctx context.Context, key any, row Row) error {
 			return ta.fail("update", rb, err)
 		}
 	}
-	binding, known, err := ta.stored(ctx, key, rt.storedParts(row))
+	m := rt.mig.Load()
+	binding, known, err := ta.stored(ctx, m, key, rt.storedParts(row))
 	if err != nil {
 		return err
 	}
@@ -88,6 +101,7 @@ func (ta *TableAccess) update(ctx context.Context, key any, row Row) error {
 	if err != nil {
 		return err
 	}
+	rt.clearPlain(w, m, row, true)
 	if len(w.cols) > 0 {
 		sets := make([]string, len(w.cols))
 		for i, c := range w.cols {

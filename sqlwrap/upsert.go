@@ -47,10 +47,21 @@ func (ta *TableAccess) Upsert(ctx context.Context, row Row) (inserted bool, err 
 		inserted, err = t.upsert(ctx, key, row)
 		return err
 	}
-	if ta.tx != nil {
-		return inserted, do(ta)
+	m, err := ta.mode(ctx)
+	if err != nil {
+		return false, err
 	}
-	return inserted, ta.inTx(ctx, do)
+	once := func() error {
+		if ta.tx != nil {
+			return do(ta)
+		}
+		return ta.inTx(ctx, do)
+	}
+	err = once()
+	if ta.again(ctx, m, err) {
+		err = once()
+	}
+	return inserted, err
 }
 
 // upsert runs inside a transaction; key and row are canonical.
