@@ -29,10 +29,11 @@ test-main:
 test-vault:
 	cd integration/vault && $(GO) vet -mod=mod ./... && $(GO) test -mod=mod -race ./...
 
-# The GORM integration is a module of its own so that the main module does
-# not depend on GORM. Its benchmarks are not run here.
+# The GORM integration and its example are modules of their own so that the
+# main module does not depend on GORM. Its benchmarks are not run here.
 test-gorm:
 	cd integration/gorm && $(GO) vet -mod=mod ./... && $(GO) test -mod=mod -race ./...
+	cd examples/gorm && $(GO) vet -mod=mod ./... && $(GO) test -mod=mod -race ./...
 
 quickstart:
 	$(GO) run ./examples/quickstart

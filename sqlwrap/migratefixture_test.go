@@ -11,6 +11,7 @@ import (
 	"github.com/phicrypt/phicrypt/blindindex"
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/internal/testdb"
+	"github.com/phicrypt/phicrypt/keyprovider"
 	"github.com/phicrypt/phicrypt/keyprovider/local"
 )
 
@@ -280,17 +281,23 @@ func ciphertexts(t testing.TB, db *sql.DB) map[int64][]string {
 	return out
 }
 
-// openOn wraps sqldb with schema and a fresh local KEK, without
-// EnsureSchema.
-func openOn(t testing.TB, d testdb.Dialect, sqldb *sql.DB, schema *Schema) *DB {
+// openOn wraps sqldb with schema and kek (a fresh local KEK if none),
+// without EnsureSchema.
+func openOn(t testing.TB, d testdb.Dialect, sqldb *sql.DB, schema *Schema, kek ...keyprovider.KEK) *DB {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "kek.json")
-	if err := local.Create(p); err != nil {
-		t.Fatal(err)
-	}
-	lk, err := local.Open(p)
-	if err != nil {
-		t.Fatal(err)
+	var lk keyprovider.KEK
+	if len(kek) > 0 {
+		lk = kek[0]
+	} else {
+		p := filepath.Join(t.TempDir(), "kek.json")
+		if err := local.Create(p); err != nil {
+			t.Fatal(err)
+		}
+		k, err := local.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lk = k
 	}
 	store, err := NewKeysetStore(sqldb, string(d))
 	if err != nil {

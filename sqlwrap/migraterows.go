@@ -170,10 +170,36 @@ func (ta *TableAccess) migrate(ctx context.Context, m *migration, after, through
 	if len(batch) > 0 {
 		res.Last = batch[len(batch)-1].key
 	}
+	// The next rows are sealed while the database writes the current
+	// one: sealing and SQLite's write path each take a core.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sealed := make(chan *migrateSealed, 64)
+	go func() {
+		defer close(sealed)
+		for i := range batch {
+			s := ta.sealMigrateRow(ctx, m, &batch[i])
+			select {
+			case sealed <- s:
+			case <-ctx.Done():
+				return
+			}
+			if s.err != nil {
+				return
+			}
+		}
+	}()
 	var rowids []any
 	var ws []*written
-	for _, r := range batch {
-		w, n, err := ta.migrateRow(ctx, m, r, res)
+	for s := range sealed {
+		if s.err != nil {
+			return nil, s.err
+		}
+		res.Bad = append(res.Bad, s.bad...)
+		if s.w == nil {
+			continue
+		}
+		n, err := ta.writeMigrateRow(ctx, s)
 		if err != nil {
 			return nil, err
 		}
@@ -181,11 +207,11 @@ func (ta *TableAccess) migrate(ctx context.Context, m *migration, after, through
 			continue
 		}
 		res.Sealed += n
-		if err := ta.writeSide(ctx, r.key, w, true); err != nil {
+		if err := ta.writeSide(ctx, s.r.key, s.w, true); err != nil {
 			return nil, err
 		}
-		if withRowid && len(w.fts) > 0 {
-			rowids, ws = append(rowids, r.rowid), append(ws, w)
+		if withRowid && len(s.w.fts) > 0 {
+			rowids, ws = append(rowids, s.r.rowid), append(ws, s.w)
 			if len(ws) == multiRowChunk {
 				if err := ta.writeFTS(ctx, rowids, ws); err != nil {
 					return nil, err
@@ -193,6 +219,9 @@ func (ta *TableAccess) migrate(ctx context.Context, m *migration, after, through
 				rowids, ws = rowids[:0], ws[:0]
 			}
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	if len(ws) > 0 {
 		if err := ta.writeFTS(ctx, rowids, ws); err != nil {
@@ -241,25 +270,33 @@ func (ta *TableAccess) readMigrateBatch(ctx context.Context, query string, args 
 	return out, rows.Err()
 }
 
-// migrateRow seals the plaintext of one row whose ciphertext is missing,
-// with the writers Update uses, and runs its guarded UPDATE. It returns
-// what it wrote and the number of values sealed (0: no UPDATE, or another
-// write got there first); bad values go to res.
-func (ta *TableAccess) migrateRow(ctx context.Context, m *migration, r migrateRow, res *MigrateResult) (*written, int, error) {
-	rt, d := ta.rt, ta.rt.d
+// migrateSealed is one row of a batch, sealed: what its UPDATE writes
+// (nil w: nothing to write), the columns it seals, and its bad values.
+type migrateSealed struct {
+	r       *migrateRow
+	w       *written
+	sealing []*colRT
+	bad     []BadValue
+	err     error
+}
+
+// sealMigrateRow seals the plaintext of one row whose ciphertext is
+// missing, with the sealing Update uses. It touches no database.
+func (ta *TableAccess) sealMigrateRow(ctx context.Context, m *migration, r *migrateRow) *migrateSealed {
+	rt := ta.rt
+	s := &migrateSealed{r: r}
 	bad := func(col string, err error) {
-		res.Bad = append(res.Bad, BadValue{Key: r.key, Column: col, Reason: nested(err)})
+		s.bad = append(s.bad, BadValue{Key: r.key, Column: col, Reason: nested(err)})
 	}
 	var binding []byte
 	if rb := rt.t.RowBinding; rb != "" {
 		var err error
 		if binding, err = bindingBytes(normalizeScanned(r.binding)); err != nil {
 			bad(rb, err)
-			return nil, 0, nil
+			return s
 		}
 	}
 	row := Row{}
-	var sealing []*colRT
 	for _, cr := range m.cols {
 		plain := r.plains[m.at[cr.pos]]
 		if r.cts[cr.pos] != nil || plain == nil {
@@ -277,10 +314,10 @@ func (ta *TableAccess) migrateRow(ctx context.Context, m *migration, r migrateRo
 			continue
 		}
 		row[cr.c.Name] = v
-		sealing = append(sealing, cr)
+		s.sealing = append(s.sealing, cr)
 	}
-	if len(sealing) == 0 {
-		return nil, 0, nil
+	if len(s.sealing) == 0 {
+		return s
 	}
 	// The compound indexes the row's new values take part in are
 	// recomputed with their other parts' values, as Update does.
@@ -295,41 +332,47 @@ func (ta *TableAccess) migrateRow(ctx context.Context, m *migration, r migrateRo
 		}
 		v, err := ta.openMigrating(ctx, m, cr, r.cts[cr.pos], plain, binding)
 		if err != nil && r.cts[cr.pos] == nil {
-			// A bad or missing plaintext part (reported on its own): the
-			// compound token is NULL, and reads find the row through that
-			// part's plaintext.
+			// A bad or missing plaintext part (a bad one is reported on
+			// its own): the compound token is NULL, and reads find the
+			// row through that part's plaintext.
 			v, err = nil, nil
 		}
 		if err != nil {
-			return nil, 0, ta.damaged("migrate", r.key, cr.c.Name, err)
+			s.err = ta.damaged("migrate", r.key, cr.c.Name, err)
+			return s
 		}
 		known[cr.c.Name] = v
 	}
-	w, err := ta.seal(ctx, row, known, binding, true)
-	if err != nil {
-		return nil, 0, err
-	}
+	s.w, s.err = ta.seal(ctx, row, known, binding, true)
+	return s
+}
+
+// writeMigrateRow runs the guarded UPDATE of a sealed row. It returns the
+// number of values sealed: 0 when another write got there first.
+func (ta *TableAccess) writeMigrateRow(ctx context.Context, s *migrateSealed) (int, error) {
+	rt, d := ta.rt, ta.rt.d
+	w := s.w
 	sets := make([]string, len(w.cols))
 	for i, c := range w.cols {
 		sets[i] = d.q(c) + " = " + d.ph(i+1)
 	}
-	guards := make([]string, len(sealing))
-	for i, cr := range sealing {
+	guards := make([]string, len(s.sealing))
+	for i, cr := range s.sealing {
 		guards[i] = d.q(cr.c.Name) + " IS NULL"
 	}
 	text := fmt.Sprintf("UPDATE %s SET %s WHERE %s = %s AND %s", d.q(rt.t.Name), strings.Join(sets, ", "), d.q(rt.t.Key), d.ph(len(w.cols)+1), strings.Join(guards, " AND "))
 	st, err := ta.stmt(ctx, text)
 	if err != nil {
-		return nil, 0, ta.fail("migrate", "", err)
+		return 0, ta.fail("migrate", "", err)
 	}
-	out, err := st.ExecContext(ctx, append(w.args, r.key)...)
+	out, err := st.ExecContext(ctx, append(w.args, s.r.key)...)
 	if err != nil {
-		return nil, 0, ta.fail("migrate", "", err)
+		return 0, ta.fail("migrate", "", err)
 	}
 	if n, err := out.RowsAffected(); err != nil {
-		return nil, 0, ta.fail("migrate", "", err)
+		return 0, ta.fail("migrate", "", err)
 	} else if n == 0 {
-		return nil, 0, nil
+		return 0, nil
 	}
-	return w, len(sealing), nil
+	return len(s.sealing), nil
 }

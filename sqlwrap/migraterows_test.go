@@ -296,7 +296,7 @@ func TestMigrateRowsBadValues(t *testing.T) {
 	})
 }
 
-func TestPlaintextRefused(t *testing.T) {
+func TestMigratingPlaintextRefused(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
 		ctx := context.Background()
 		sqldb, _ := testdb.Open(t, d)

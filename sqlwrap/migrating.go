@@ -335,9 +335,12 @@ func (db *DB) columnTypes(ctx context.Context, table string) (map[string]string,
 	return out, rows.Err()
 }
 
-// binaryType reports whether a PostgreSQL or MySQL data type holds bytes,
-// as ciphertext columns do.
+// binaryType reports whether a declared data type holds bytes, as
+// ciphertext columns do.
 func binaryType(typ string) bool {
+	if t, _, ok := strings.Cut(typ, "("); ok {
+		typ = strings.TrimSpace(t)
+	}
 	switch typ {
 	case "bytea", "binary", "varbinary", "blob", "tinyblob", "mediumblob", "longblob":
 		return true
@@ -368,12 +371,14 @@ func (db *DB) checkPlaintext(ctx context.Context, op string, rt *tableRT, types 
 		}
 		var q string
 		switch {
+		case binaryType(typ) || d.name == "sqlite" && typ == "":
+			// A ciphertext column as EnsureSchema creates it: checking its
+			// values would scan the table on every first use.
+			continue
 		case d.name == "sqlite":
 			// SQLite keeps each value's own type: ciphertext is a blob
 			// whatever the column was declared as.
 			q = fmt.Sprintf("SELECT 1 FROM %s WHERE typeof(%s) IN ('text', 'integer', 'real') LIMIT 1", d.q(rt.t.Name), d.q(cr.c.Name))
-		case binaryType(typ):
-			continue
 		default:
 			q = fmt.Sprintf("SELECT 1 FROM %s WHERE %s IS NOT NULL LIMIT 1", d.q(rt.t.Name), d.q(cr.c.Name))
 		}

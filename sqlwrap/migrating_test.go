@@ -82,10 +82,13 @@ func migCases(want map[int64]Row) []migCase {
 
 // checkSearches runs every case through Find, Count and Rows and compares
 // with the plaintext's answer.
-func checkSearches(t *testing.T, stage string, ta *TableAccess, want map[int64]Row) {
+func checkSearches(t *testing.T, stage string, ta *TableAccess, want map[int64]Row, skip ...string) {
 	t.Helper()
 	ctx := context.Background()
 	for _, c := range migCases(want) {
+		if slices.Contains(skip, c.name) {
+			continue
+		}
 		var exp []int64
 		for _, id := range slices.Sorted(maps.Keys(want)) {
 			if c.match(want[id]) {
@@ -278,5 +281,50 @@ func TestMigratingModeReadsSearchesWrites(t *testing.T) {
 		if _, err := f.pats.MigrateRows(ctx, MigrateRange{}); !errors.Is(err, ErrUnsupported) {
 			t.Fatalf("MigrateRows without plaintext columns: %v", err)
 		}
+	})
+}
+
+// TestMigratingReindex: an index whose definition changes in the middle
+// of a migration is building until Reindex has rewritten the sealed rows;
+// Reindex passes over the unmigrated ones, which reads find through their
+// plaintext, and MigrateRows then writes their tokens under the new
+// definition.
+func TestMigratingReindex(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		rows := pdRows(30)
+		want := wantRows(rows)
+		f := migratingFixture(t, d, rows)
+		// fname is NOT NULL and has no ciphertext yet in any row.
+		if err := f.db.Reindex(ctx, "patient_data", "fname_eq", &ReindexOptions{BatchSize: 7}); err != nil {
+			t.Fatalf("Reindex before any row is migrated: %v", err)
+		}
+		if _, err := f.pats.MigrateRows(ctx, MigrateRange{Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+
+		s := pdSchema()
+		c, _ := s.Tables[0].Column("ss")
+		c.Equality[0].Bits = 20
+		db2 := openOn(t, d, f.sql, s, f.kek)
+		if err := db2.EnsureSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p2, _ := db2.Table("patient_data")
+		if _, err := p2.Find(ctx, Query{Where: []Pred{Eq("ss", "078-05-1120")}}); !errors.Is(err, ErrIndexNotReady) {
+			t.Fatalf("changed index before Reindex: %v", err)
+		}
+		// Other indexes answer as before.
+		checkSearches(t, "changed", p2, want, "eq digits")
+		if err := db2.Reindex(ctx, "patient_data", "ss_eq", &ReindexOptions{BatchSize: 4}); err != nil {
+			t.Fatal(err)
+		}
+		checkSearches(t, "reindexed", p2, want)
+		if _, err := p2.MigrateRows(ctx, MigrateRange{}); err != nil {
+			t.Fatal(err)
+		}
+		checkSearches(t, "migrated", p2, want)
+		dropPlain(t, f.sql)
+		checkSearches(t, "dropped", p2, want)
 	})
 }

@@ -47,14 +47,8 @@ func (ta *TableAccess) Filter(ctx context.Context, alias string, firstArg int, p
 	if err := ta.ready(ctx); err != nil {
 		return nil, err
 	}
-	if m := ta.rt.mig.Load(); m != nil {
-		for _, p := range preds {
-			if cr, ok := ta.rt.cols[p.col]; ok && m.migrating(cr) {
-				// Open sees only ciphertexts: the rows whose value is still
-				// in the plaintext column would be missed.
-				return nil, ta.fail("filter", p.col, fmt.Errorf("%w: the column is being migrated (it has a %s column); use Find until the migration ends", ErrUnsupported, plainName(p.col)))
-			}
-		}
+	if err := ta.notMigrating(ctx, preds); err != nil {
+		return nil, err
 	}
 	// The rows will be opened by Open, which does not wait for a
 	// transaction's turn: load the keys now, while it is ours.
@@ -70,6 +64,29 @@ func (ta *TableAccess) Filter(ctx context.Context, alias string, firstArg int, p
 		where = "(" + strings.Join(b.where, " AND ") + ")"
 	}
 	return &Filter{Where: where, Args: b.args, ta: ta, checks: b.checks}, nil
+}
+
+// notMigrating refuses predicates on a column with plaintext left
+// (migrating mode): Open sees only ciphertexts, so the rows whose value is
+// still in the plaintext column would be missed. Before refusing, it
+// checks that the plaintext column was not dropped meanwhile.
+func (ta *TableAccess) notMigrating(ctx context.Context, preds []Pred) error {
+	for retried := false; ; retried = true {
+		m := ta.rt.mig.Load()
+		var col string
+		for _, p := range preds {
+			if cr, ok := ta.rt.cols[p.col]; ok && m.migrating(cr) {
+				col = p.col
+				break
+			}
+		}
+		if col == "" {
+			return nil
+		}
+		if retried || !ta.db.plainDropped(ctx, ta.rt, m) {
+			return ta.fail("filter", col, fmt.Errorf("%w: the column is being migrated (it has a %s column); use Find until the migration ends", ErrUnsupported, plainName(col)))
+		}
+	}
 }
 
 func validIdent(s string) bool {

@@ -104,6 +104,11 @@ func (t *Typed[T]) row(op string, v *T) (Row, error) {
 			fv = fv.Elem()
 		}
 		x := fv.Interface()
+		if _, isDate := x.(cipher.Date); isDate {
+			// A date is a date, not the text its Value gives.
+			r[f.col] = x
+			continue
+		}
 		if vr, ok := x.(driver.Valuer); ok {
 			dv, err := vr.Value()
 			if err != nil {

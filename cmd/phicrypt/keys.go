@@ -13,6 +13,10 @@ import (
 // keysCommands are the subcommands of "phicrypt keys".
 var keysCommands = map[string]command{
 	"new-local": {"create a local key file (development only)", keysNewLocal},
+	"init":      {"create the keysets of a schema's protected columns and indexes", keysInit},
+	"rotate":    {"add a new primary data or index key per scope", keysRotate},
+	"rewrap":    {"move every keyset to a new key encryption key", keysRewrap},
+	"list":      {"list keysets, key ids, status and KEK (never key material)", keysList},
 }
 
 func keysUsage() string {

@@ -9,6 +9,33 @@
 //
 // Exit codes: 0 success, 1 a finding (verify found a problem) or a
 // failure, 2 a usage error.
+//
+// Keys (phicrypt keys SUBCOMMAND):
+//
+//	keys init --db --schema --kek     create the keysets of every protected column and
+//	                                  index of the schema (checks the KEK first: a wrap/unwrap
+//	                                  round trip, and that it opens the keysets already there);
+//	                                  existing keysets are kept. keys init --out PATH creates a
+//	                                  local development key file instead, as keys new-local does.
+//	keys rotate --db --schema --kek   new primary key per scope, for the whole schema or
+//	  [--table T [--column C | --index I]] [--purpose value|index] [--reindex]
+//	                                  one table, column or index; --reindex rewrites the
+//	                                  tokens under the new index key and retires the old one
+//	keys rewrap --db --kek OLD --new-kek NEW
+//	                                  move every keyset to another KEK, no row touched;
+//	                                  rerun until it reports none left
+//	keys list --db --kek              scopes, purposes, key ids and status, the KEK of each
+//	                                  keyset and whether it opens under --kek; never key material
+//
+// Searching and planning:
+//
+//	find --db --schema --kek --table T [--eq COL=VALUE]... [--prefix COL=VALUE]...
+//	  [--contains COL=VALUE]... [--limit N]
+//	                                  search through the wrapper, print the decrypted rows
+//	plan --db [--schema FILE] [--table T]... [--sample N] [--emit-schema FILE]
+//	                                  sample the tables, recommend token sizes per index with
+//	                                  their leakage (rows per token, candidates per query), and
+//	                                  write a schema with those sizes
 package main
 
 import (
@@ -33,6 +60,8 @@ type command struct {
 var commands = map[string]command{
 	"scan":    {"report the columns of a database or data set that hold PHI", scanCmd},
 	"keys":    {"create, rotate, rewrap and list keys", keysCmd},
+	"find":    {"search a table through the wrapper and print the decrypted rows", findCmd},
+	"plan":    {"sample the database and size the blind indexes, with their leakage", planCmd},
 	"migrate": {"encrypt existing plaintext columns in place (resumable), or drop the plaintext", migrateCmd},
 }
 

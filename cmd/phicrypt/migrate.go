@@ -100,7 +100,7 @@ func runMigrate(ctx context.Context, c *common, opts migrate.Options, dry, drop 
 		if c.json {
 			return writeJSON(stdout, plan)
 		}
-		printPlan(stdout, plan)
+		printMigratePlan(stdout, plan)
 		return nil
 	}
 	ring, err := c.keyring(ctx, sqldb, dialect)
@@ -149,7 +149,7 @@ func runMigrate(ctx context.Context, c *common, opts migrate.Options, dry, drop 
 	return nil
 }
 
-func printPlan(w io.Writer, p *migrate.Plan) {
+func printMigratePlan(w io.Writer, p *migrate.Plan) {
 	for _, tp := range p.Tables {
 		fmt.Fprintf(w, "table %s (%s): %d rows, key %s\n", tp.Table, p.Dialect, tp.Rows, tp.Key)
 		if tp.Phase != "" {

@@ -26,6 +26,8 @@ func benchSSN(i int) string {
 
 // BenchmarkGORMFindEq: GORM First by an indexed SSN on a plain model
 // against the same search through phigorm, SQLite, 100,000 rows each:
+// GORM's own API with the plugin (phicrypt_native) and Table[T].First
+// (phicrypt).
 //
 //	cd integration/gorm && go test -run '^$' -bench GORMFindEq -benchtime 3s .
 func BenchmarkGORMFindEq(b *testing.B) {
@@ -64,6 +66,17 @@ func BenchmarkGORMFindEq(b *testing.B) {
 			var p PlainPatient
 			want := benchSSN(i * 7919 % benchRows)
 			if err := gdb.Where("ssn = ?", want).First(&p).Error; err != nil || p.SSN != want {
+				b.Fatal(p.SSN, err)
+			}
+			i++
+		}
+	})
+	b.Run("phicrypt_native", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			var p Patient
+			want := benchSSN(i * 7919 % benchRows)
+			if err := gdb.Where(phigorm.Eq("ssn", want)).First(&p).Error; err != nil || p.SSN != want {
 				b.Fatal(p.SSN, err)
 			}
 			i++

@@ -1,7 +1,6 @@
 package phigorm_test
 
 import (
-	"context"
 	"fmt"
 	"log"
 	"os"
@@ -16,7 +15,7 @@ import (
 
 // Patient is a GORM model whose PHI is declared by its phi tags.
 type Patient struct {
-	ID       int64  `db:"id,key,bind"`
+	ID       int64
 	SSN      string `phi:"max_length=11; eq(transforms=digits)"`
 	LastName string `phi:"max_length=64; eq; prefix"`
 	City     string
@@ -32,24 +31,23 @@ func Example() {
 	kek, _ := local.Open(kekPath)
 	gdb, _ := gorm.Open(sqlite.Open(filepath.Join(dir, "emr.db")), &gorm.Config{})
 
-	ctx := context.Background()
-	db, err := phigorm.Open(ctx, gdb, kek, Patient{}) // creates the table and its indexes
-	if err != nil {
+	// Creates the table and its indexes; GORM's own API then seals,
+	// indexes and searches the model.
+	if err := gdb.Use(phigorm.New(kek, &Patient{})); err != nil {
 		log.Fatal(err)
 	}
-	patients, _ := phigorm.For[Patient](db)
-	if err := patients.Create(ctx, &Patient{SSN: "078-05-1120", LastName: "Núñez", City: "Boston"}); err != nil {
+	if err := gdb.Create(&Patient{SSN: "078-05-1120", LastName: "Núñez", City: "Boston"}).Error; err != nil {
 		log.Fatal(err)
 	}
 	var p Patient
-	if err := patients.First(ctx, &p, phigorm.Eq("ssn", "078051120")); err != nil {
+	if err := gdb.Where(phigorm.Eq("ssn", "078051120")).First(&p).Error; err != nil {
 		log.Fatal(err)
 	}
-	if err := patients.Updates(ctx, &p, map[string]any{"city": "Austin"}); err != nil {
+	if err := gdb.Model(&p).Updates(Patient{City: "Austin"}).Error; err != nil {
 		log.Fatal(err)
 	}
 	var found []Patient
-	if err := patients.Find(ctx, &found, phigorm.Prefix("last_name", "NÚ"), phigorm.Eq("city", "Austin")); err != nil {
+	if err := gdb.Where(phigorm.Prefix("last_name", "NÚ"), phigorm.Eq("city", "Austin")).Find(&found).Error; err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(len(found), found[0].LastName, found[0].City)

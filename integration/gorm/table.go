@@ -12,22 +12,6 @@ import (
 	"github.com/phicrypt/phicrypt/sqlwrap"
 )
 
-// Cond is a search condition on a column, protected or plain.
-type Cond = sqlwrap.Pred
-
-// Eq matches rows whose column equals v (under the index's transforms).
-// Several Eq on the parts of a compound index use that index.
-func Eq(column string, v any) Cond { return sqlwrap.Eq(column, v) }
-
-// Prefix matches rows whose text column starts with s.
-func Prefix(column, s string) Cond { return sqlwrap.Prefix(column, s) }
-
-// Contains matches rows whose text column holds s.
-func Contains(column, s string) Cond { return sqlwrap.Contains(column, s) }
-
-// IsNull matches rows whose column is NULL.
-func IsNull(column string) Cond { return sqlwrap.IsNull(column) }
-
 // Table reads and writes the model T through phicrypt.
 type Table[T any] struct {
 	w     *sqlwrap.DB
@@ -191,7 +175,7 @@ func (t *Table[T]) First(ctx context.Context, dest *T, conds ...Cond) error {
 	if err := t.ok(dest, dest == nil); err != nil {
 		return err
 	}
-	got, err := t.typed.Find(ctx, sqlwrap.Query{Where: conds, OrderBy: []sqlwrap.Order{{Col: t.m.key}}, Limit: 1})
+	got, err := t.typed.Find(ctx, sqlwrap.Query{Where: preds(conds), OrderBy: []sqlwrap.Order{{Col: t.m.key}}, Limit: 1})
 	if err != nil {
 		return err
 	}
@@ -208,7 +192,7 @@ func (t *Table[T]) Find(ctx context.Context, dest *[]T, conds ...Cond) error {
 	if err := t.ok(dest, dest == nil); err != nil {
 		return err
 	}
-	got, err := t.typed.Find(ctx, sqlwrap.Query{Where: conds, OrderBy: []sqlwrap.Order{{Col: t.m.key}}})
+	got, err := t.typed.Find(ctx, sqlwrap.Query{Where: preds(conds), OrderBy: []sqlwrap.Order{{Col: t.m.key}}})
 	if err != nil {
 		return err
 	}
@@ -234,5 +218,5 @@ func (t *Table[T]) Count(ctx context.Context, conds ...Cond) (int64, error) {
 	if err := t.ok(nil, false); err != nil {
 		return 0, err
 	}
-	return t.ta.Count(ctx, sqlwrap.Query{Where: conds})
+	return t.ta.Count(ctx, sqlwrap.Query{Where: preds(conds)})
 }
