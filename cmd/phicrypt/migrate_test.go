@@ -21,8 +21,8 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 // TestMigrateNewcomerChain is the README's path on an OpenEMR-shaped
-// SQLite database: scan --emit-schema, keys new-local, migrate --dry-run,
-// migrate, migrate --drop-plaintext.
+// SQLite database: scan --emit-schema, keys new-local, keys init,
+// migrate --dry-run, migrate, migrate --drop-plaintext.
 func TestMigrateNewcomerChain(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "openemr.db")
@@ -50,6 +50,11 @@ func TestMigrateNewcomerChain(t *testing.T) {
 		t.Fatalf("keys new-local: %s", stderr)
 	}
 	kek := "local:" + key
+	// keys init is optional before migrate (migrate creates the missing
+	// keysets itself); a newcomer following the README runs it.
+	if code, _, stderr := runCmd(t, "keys", "init", "--db", dsn, "--schema", schema, "--kek", kek); code != 0 {
+		t.Fatalf("keys init: exit %d: %s", code, stderr)
+	}
 
 	code, stdout, stderr := runCmd(t, "migrate", "--db", dsn, "--schema", schema, "--dry-run")
 	if code != 0 {
