@@ -194,5 +194,9 @@ func (m *Migrator) Estimate(ctx context.Context, p *Plan) error {
 
 // Duration is EstimatedSeconds as a time.Duration.
 func (tp *TablePlan) Duration() time.Duration {
-	return time.Duration(tp.EstimatedSeconds * float64(time.Second)).Round(time.Second)
+	d := time.Duration(tp.EstimatedSeconds * float64(time.Second))
+	if d < 10*time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Second)
 }
