@@ -3,11 +3,15 @@ package migrate
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/phicrypt/phicrypt/keyprovider/local"
 	"github.com/phicrypt/phicrypt/sqlwrap"
@@ -167,6 +171,35 @@ func TestSecondMigrateRefused(t *testing.T) {
 		}
 		if !slices.ContainsFunc(notes, func(s string) bool { return strings.Contains(s, "took over") }) {
 			t.Errorf("no note about the lock taken over: %q", notes)
+		}
+		m3.Close()
+		// A holder of this host whose process is gone (kill -9) is taken
+		// over at once, whatever its heartbeat says.
+		dead := exec.Command("true")
+		if err := dead.Run(); err != nil {
+			t.Fatal(err)
+		}
+		host, _ := os.Hostname()
+		gone := fmt.Sprintf("%s:%d:deadbeef", host, dead.Process.Pid)
+		if _, err := f.db.Exec(f.rebind("UPDATE "+StateTable+" SET owner = ?, heartbeat = ?"), gone, time.Now().UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+		notes = nil
+		m4 := f.migrator(t, Options{Owner: "fourth", Logf: func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) }})
+		if _, err := m4.Prepare(ctx, f.ring(t, f.kekURI)); err != nil {
+			t.Fatalf("lock of a dead process not taken over: %v", err)
+		}
+		if !slices.ContainsFunc(notes, func(s string) bool { return strings.Contains(s, "a process of this host that is gone") }) {
+			t.Errorf("notes: %q", notes)
+		}
+		// A live holder of this host is not.
+		m4.Close()
+		live := fmt.Sprintf("%s:%d:cafe", host, os.Getppid())
+		if _, err := f.db.Exec(f.rebind("UPDATE "+StateTable+" SET owner = ?, heartbeat = ?"), live, time.Now().UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.migrator(t, Options{Owner: "fifth"}).Prepare(ctx, f.ring(t, f.kekURI)); !errors.Is(err, ErrLocked) {
+			t.Fatalf("live holder: %v", err)
 		}
 	})
 }

@@ -79,6 +79,18 @@ func (m *Migrator) acquire(ctx context.Context, table string, cancel func(error)
 	if err != nil {
 		return nil, m.fail(table, fmt.Errorf("lock: %w", err))
 	}
+	if !m.held(ctx, res, m.db, table) && prevOwner.Valid && ownerGone(prevOwner.String) {
+		// The holder ran on this host and its process is gone (kill -9, a
+		// crash): take the lock over now rather than after LockTimeout.
+		res, err = m.db.ExecContext(ctx, m.rebind("UPDATE "+StateTable+" SET owner = ?, heartbeat = ? WHERE tbl = ? AND owner = ?"), m.owner, ms, table, prevOwner.String)
+		if err != nil {
+			return nil, m.fail(table, fmt.Errorf("lock: %w", err))
+		}
+		if m.held(ctx, res, m.db, table) {
+			m.logf("migrate %s: took over the lock of %s, a process of this host that is gone", table, prevOwner.String)
+			prevOwner.Valid = false
+		}
+	}
 	if !m.held(ctx, res, m.db, table) {
 		var owner sql.NullString
 		var beat sql.NullInt64
