@@ -148,6 +148,21 @@ func (c *common) keyring(ctx context.Context, sqldb *sql.DB, dialect string) (*c
 	return phicrypt.OpenKeyring(ctx, sqldb, dialect, c.kek)
 }
 
+// openRing opens --db and the keyring of its keyset store under --kek; the
+// caller closes the database.
+func (c *common) openRing(ctx context.Context) (*sql.DB, string, *cipher.Keyring, error) {
+	sqldb, dialect, err := c.openDB(ctx)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	ring, err := c.keyring(ctx, sqldb, dialect)
+	if err != nil {
+		sqldb.Close()
+		return nil, "", nil, err
+	}
+	return sqldb, dialect, ring, nil
+}
+
 // connect opens --db, --kek and --schema through the wrapper, checking the
 // tables without changing them (VerifySchema).
 func (c *common) connect(ctx context.Context) (*sqlwrap.DB, error) {

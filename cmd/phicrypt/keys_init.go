@@ -78,15 +78,11 @@ func runKeysInit(ctx context.Context, c *common, stdout io.Writer) error {
 	if _, err := checkKEK(ctx, c.kek); err != nil {
 		return err
 	}
-	sqldb, dialect, err := c.openDB(ctx)
+	sqldb, dialect, ring, err := c.openRing(ctx)
 	if err != nil {
 		return err
 	}
 	defer sqldb.Close()
-	ring, err := c.keyring(ctx, sqldb, dialect)
-	if err != nil {
-		return err
-	}
 	if err := checkExistingKeysets(ctx, sqldb, dialect, ring); err != nil {
 		return err
 	}

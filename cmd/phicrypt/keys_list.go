@@ -55,15 +55,11 @@ type listedKeyset struct {
 }
 
 func runKeysList(ctx context.Context, c *common, stdout, stderr io.Writer) error {
-	sqldb, dialect, err := c.openDB(ctx)
+	sqldb, dialect, ring, err := c.openRing(ctx)
 	if err != nil {
 		return err
 	}
 	defer sqldb.Close()
-	ring, err := c.keyring(ctx, sqldb, dialect)
-	if err != nil {
-		return err
-	}
 	store, err := sqlwrap.NewKeysetStore(sqldb, dialect)
 	if err != nil {
 		return err

@@ -56,15 +56,11 @@ func runKeysRewrap(ctx context.Context, c *common, newURI string, stdout, stderr
 	if err != nil {
 		return err
 	}
-	sqldb, dialect, err := c.openDB(ctx)
+	sqldb, dialect, ring, err := c.openRing(ctx)
 	if err != nil {
 		return err
 	}
 	defer sqldb.Close()
-	ring, err := c.keyring(ctx, sqldb, dialect)
-	if err != nil {
-		return err
-	}
 	store, err := sqlwrap.NewKeysetStore(sqldb, dialect)
 	if err != nil {
 		return err

@@ -167,15 +167,11 @@ func runKeysRotate(ctx context.Context, c *common, sel *rotateSelection, reindex
 	if err != nil {
 		return err
 	}
-	sqldb, dialect, err := c.openDB(ctx)
+	sqldb, dialect, ring, err := c.openRing(ctx)
 	if err != nil {
 		return err
 	}
 	defer sqldb.Close()
-	ring, err := c.keyring(ctx, sqldb, dialect)
-	if err != nil {
-		return err
-	}
 	// Every keyset must open under --kek before any is rotated.
 	for _, t := range targets {
 		if _, err := ring.Keys(ctx, t.scope, t.purpose); err != nil {
