@@ -13,30 +13,6 @@ import (
 	"github.com/phicrypt/phicrypt/keyprovider"
 )
 
-// transient reports whether err is a conflict the same transaction, tried
-// again, may well not meet: a deadlock or serialization failure (SQLSTATE
-// 40001, 40P01; MariaDB 1213, 1205) or a busy or locked SQLite database.
-func transient(err error) bool {
-	if err == nil {
-		return false
-	}
-	var st interface{ SQLState() string }
-	if errors.As(err, &st) {
-		s := st.SQLState()
-		return s == "40001" || s == "40P01"
-	}
-	var c interface{ Code() int }
-	if errors.As(err, &c) {
-		switch c.Code() & 0xff {
-		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
-			return true
-		}
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "Error 1213") || strings.Contains(msg, "Error 1205") || strings.Contains(msg, "(40001)") ||
-		strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
-}
-
 // connLost reports whether err says the connection to the database broke.
 func connLost(err error) bool {
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {

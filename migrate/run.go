@@ -310,7 +310,7 @@ func (m *Migrator) batch(ctx context.Context, w *sqlwrap.DB, t *sqlwrap.Table, s
 	pause := 10 * time.Millisecond
 	for attempt := 0; ; attempt++ {
 		b, err := m.batchOnce(ctx, w, t, s, tr)
-		if err == nil || !transient(err) || attempt == 8 {
+		if err == nil || !sqlwrap.Transient(err) || attempt == 8 {
 			if err != nil {
 				return nil, m.explain(t.Name, err)
 			}

@@ -29,8 +29,15 @@ func transient(err error) bool {
 		}
 	}
 	msg := err.Error()
-	return strings.Contains(msg, "Error 1213") || strings.Contains(msg, "Error 1205") || strings.Contains(msg, "(40001)")
+	return strings.Contains(msg, "Error 1213") || strings.Contains(msg, "Error 1205") || strings.Contains(msg, "(40001)") ||
+		strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
 }
+
+// Transient reports whether err is a conflict that the same transaction,
+// tried again, may well not meet (a deadlock, a serialization failure, a
+// busy SQLite database), for callers that run their own batches of
+// wrapper calls, such as phicrypt migrate.
+func Transient(err error) bool { return transient(err) }
 
 // retryTransient runs f again, up to a few times with a growing pause,
 // while it fails with a transient conflict. Each run of f must be a whole
