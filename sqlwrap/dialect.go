@@ -55,7 +55,7 @@ func (d *dialect) blobType() string {
 	case "postgres":
 		return "BYTEA"
 	case "mysql":
-		return "VARBINARY(4096)"
+		return "BLOB"
 	}
 	return "BLOB"
 }
