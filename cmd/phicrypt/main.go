@@ -33,6 +33,10 @@ type command struct {
 var commands = map[string]command{
 	"scan": {"report the columns of a database or data set that hold PHI", scanCmd},
 	"keys": {"create, rotate, rewrap and list keys", keysCmd},
+
+	"verify":    {"check that every value opens, every token matches and no plaintext remains", verifyCmd},
+	"reencrypt": {"move values to the current primary data key, so an old key can be retired", reencryptCmd},
+	"reindex":   {"write an index's tokens into every row (new index, changed definition)", reindexCmd},
 }
 
 func usage() string {

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+)
+
+// interrupts delivers Ctrl-C and SIGTERM to a command that works in
+// batches; tests replace it.
+var interrupts = func() (<-chan os.Signal, func()) {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	return ch, func() { signal.Stop(ch) }
+}
+
+// batchRun stops a command that works in batches cleanly: the first
+// Ctrl-C (or SIGTERM) lets the current batch commit and stops before the
+// next one; a second one cancels at once (the batch in flight is rolled
+// back). Either way a rerun resumes from the last committed batch.
+type batchRun struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	sig    <-chan os.Signal
+	seen   atomic.Int32
+	stderr io.Writer
+	what   string
+}
+
+// newBatchRun starts watching for interrupts; call close when done.
+func newBatchRun(what string, stderr io.Writer) (*batchRun, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig, stop := interrupts()
+	b := &batchRun{ctx: ctx, cancel: cancel, sig: sig, stderr: stderr, what: what}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-sig:
+				b.interrupted()
+			}
+		}
+	}()
+	return b, func() {
+		close(done)
+		stop()
+		cancel()
+	}
+}
+
+// interrupted counts one interrupt: the first asks for a stop after the
+// current batch, the second stops now.
+func (b *batchRun) interrupted() {
+	switch b.seen.Add(1) {
+	case 1:
+		fmt.Fprintf(b.stderr, "%s: stopping after the current batch (interrupt again to stop now)\n", b.what)
+	case 2:
+		b.cancel()
+	}
+}
+
+// progress is the Progress callback: it prints the rows done and stops
+// the work once an interrupt asked for it.
+func (b *batchRun) progress(rows int64) {
+	fmt.Fprintf(b.stderr, "%s: %d rows\n", b.what, rows)
+	select {
+	case <-b.sig:
+		b.interrupted()
+	default:
+	}
+	if b.seen.Load() > 0 {
+		b.cancel()
+	}
+}
+
+// result turns the work's error into the command's: a stop asked for by
+// an interrupt says how to resume.
+func (b *batchRun) result(err error) error {
+	if err == nil {
+		fmt.Fprintf(b.stderr, "%s: done\n", b.what)
+		return nil
+	}
+	if b.seen.Load() > 0 && errors.Is(err, context.Canceled) {
+		return fmt.Errorf("phicrypt: %s: stopped by an interrupt; run the same command again to resume", b.what)
+	}
+	return err
+}

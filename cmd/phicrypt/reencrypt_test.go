@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/phicrypt/phicrypt"
+	"github.com/phicrypt/phicrypt/cipher"
+	"github.com/phicrypt/phicrypt/internal/testdb"
+)
+
+// interruptOnce makes the next batch command see one Ctrl-C before its
+// first batch commits, and restores the real signals afterwards.
+func interruptOnce(t *testing.T) {
+	t.Helper()
+	real := interrupts
+	interrupts = func() (<-chan os.Signal, func()) {
+		ch := make(chan os.Signal, 1)
+		ch <- os.Interrupt
+		return ch, func() {}
+	}
+	t.Cleanup(func() { interrupts = real })
+}
+
+func noInterrupt(t *testing.T) {
+	t.Helper()
+	real := interrupts
+	interrupts = func() (<-chan os.Signal, func()) { return make(chan os.Signal), func() {} }
+	t.Cleanup(func() { interrupts = real })
+}
+
+// keyIDs lists the data key id of every stored value of col.
+func (c *cliDB) keyIDs(t *testing.T, col string) map[uint32]int {
+	t.Helper()
+	rows, err := c.sql.QueryContext(context.Background(), "SELECT "+col+" FROM patients WHERE "+col+" IS NOT NULL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[uint32]int{}
+	for rows.Next() {
+		var ct []byte
+		if err := rows.Scan(&ct); err != nil {
+			t.Fatal(err)
+		}
+		id, err := cipher.CiphertextKeyID(ct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[id]++
+	}
+	return out
+}
+
+func TestReencryptCommand(t *testing.T) {
+	for _, d := range testdb.All() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			c := newCLIDB(t, d)
+			ring, err := phicrypt.OpenKeyring(ctx, c.sql, string(d), c.kek)
+			if err != nil {
+				t.Fatal(err)
+			}
+			newKey, err := ring.RotateKey(ctx, cipher.DefaultScope("patients", "ssn"), cipher.PurposeValue)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Ctrl-C: the first batch commits, then the command stops.
+			interruptOnce(t)
+			code, out, stderr := c.run(t, "reencrypt", "--table", "patients", "--batch", "7", "--rotation-wait", "1ms")
+			if code != 1 || !strings.Contains(stderr, "reencrypt patients: 7 rows") || !strings.Contains(stderr, "run the same command again to resume") || strings.Contains(stderr, "14 rows") {
+				t.Fatalf("interrupted: exit %d\n%s\n%s", code, out, stderr)
+			}
+			if ids := c.keyIDs(t, "ssn"); ids[newKey] != 7 {
+				t.Fatalf("after the first batch: %v", ids)
+			}
+			// The rerun resumes after row 7.
+			noInterrupt(t)
+			code, out, stderr = c.run(t, "reencrypt", "--table", "patients", "--batch", "7", "--rotation-wait", "1ms")
+			if code != 0 || !strings.Contains(stderr, "reencrypt patients: 23 rows") || strings.Contains(stderr, "28 rows") || !strings.Contains(stderr, "done") {
+				t.Fatalf("resumed: exit %d\n%s\n%s", code, out, stderr)
+			}
+			if ids := c.keyIDs(t, "ssn"); ids[newKey] != 30 || len(ids) != 1 {
+				t.Fatalf("after the rerun: %v", ids)
+			}
+			c.leaks(t, "reencrypt", out+stderr)
+			if code, out, stderr := c.run(t, "verify", "--json"); code != 0 || !strings.Contains(out, `"old_data_key": 0`) {
+				t.Fatalf("verify: exit %d\n%s\n%s", code, out, stderr)
+			}
+			// Now the old key can go.
+			db := c.wrapper(t)
+			defer db.Close()
+			if err := db.RetireDataKeys(ctx, "patients", "ssn"); err != nil {
+				t.Fatal(err)
+			}
+			for _, bad := range [][]string{{"reencrypt"}, {"reencrypt", "--table", "nope"}, {"reencrypt", "--table", "patients", "--batch", "-1"}} {
+				if code, _, stderr := c.run(t, bad...); code != 2 {
+					t.Errorf("%v: exit %d, %s", bad, code, stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestReindexCommand(t *testing.T) {
+	for _, d := range testdb.All() {
+		t.Run(string(d), func(t *testing.T) {
+			c := newCLIDB(t, d)
+			// ssn_eq gets other bits: its tokens are rewritten by reindex;
+			// until then the index is building and verify counts its
+			// tokens as pending.
+			c.rewriteSchemaBitsTo(20)
+			c.wrapper(t).Close()
+			code, out, stderr := c.run(t, "verify", "--json")
+			if code != 0 || !strings.Contains(out, `"pending_reindex": 30`) {
+				t.Fatalf("building: exit %d\n%s\n%s", code, out, stderr)
+			}
+			interruptOnce(t)
+			code, out, stderr = c.run(t, "reindex", "--table", "patients", "--index", "ssn_eq", "--batch", "10")
+			if code != 1 || !strings.Contains(stderr, "reindex patients.ssn_eq: 10 rows") || !strings.Contains(stderr, "resume") || strings.Contains(stderr, "20 rows") {
+				t.Fatalf("interrupted: exit %d\n%s\n%s", code, out, stderr)
+			}
+			noInterrupt(t)
+			code, out, stderr = c.run(t, "reindex", "--table", "patients", "--index", "ssn_eq", "--batch", "10")
+			if code != 0 || !strings.Contains(stderr, "reindex patients.ssn_eq: 20 rows") || strings.Contains(stderr, "30 rows") || !strings.Contains(stderr, "done") {
+				t.Fatalf("resumed: exit %d\n%s\n%s", code, out, stderr)
+			}
+			code, out, stderr = c.run(t, "verify", "--json")
+			if code != 0 || !strings.Contains(out, `"pending_reindex": 0`) || !strings.Contains(out, `"tokens_ok": 90`) {
+				t.Fatalf("after reindex: exit %d\n%s\n%s", code, out, stderr)
+			}
+			for _, bad := range [][]string{{"reindex", "--table", "patients"}, {"reindex", "--table", "patients", "--index", "nope"}, {"reindex", "--index", "ssn_eq"}} {
+				if code, _, stderr := c.run(t, bad...); code != 2 {
+					t.Errorf("%v: exit %d, %s", bad, code, stderr)
+				}
+			}
+		})
+	}
+}
