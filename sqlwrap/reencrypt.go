@@ -69,7 +69,9 @@ type reencryptHookKey struct{}
 // written only if the row still holds the ciphertext the batch read, so
 // a value the application wrote meanwhile is never overwritten with an
 // older one. A value that is not a ciphertext, or does not open, stops the
-// pass with an error that names the row (run Verify).
+// pass with an error that names the row (run Verify). When no column's
+// keyset has an enabled key besides the primary, there is nothing to move
+// and it returns at once.
 func (db *DB) Reencrypt(ctx context.Context, table string, opts *ReencryptOptions) error {
 	if db == nil || db.db == nil {
 		return ErrUnbound
@@ -95,15 +97,25 @@ func (db *DB) Reencrypt(ctx context.Context, table string, opts *ReencryptOption
 	rt := ta.rt
 	target := make([]uint32, len(rt.order))
 	parts := make([]string, len(rt.order))
+	rotated := false
 	for i, cr := range rt.order {
 		keys, err := db.ring.Keys(ctx, cr.seal.Scope(), cipher.PurposeValue)
 		if err != nil {
 			return ta.fail("reencrypt", cr.c.Name, err)
 		}
-		target[i], _ = keyIDs(keys)
+		var old []uint32
+		target[i], old = keyIDs(keys)
+		rotated = rotated || len(old) > 0
 		parts[i] = fmt.Sprintf("%s=%d", cr.c.Name, target[i])
 	}
 	want := strings.Join(parts, ";")
+	if !rotated {
+		// No key but the primary opens anything: no value can move.
+		if _, err := db.db.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE table_name = %s", reencryptTable, db.d.ph(1)), table); err != nil {
+			return fail(err)
+		}
+		return nil
+	}
 	var after any
 	var have string
 	var progress sql.NullString

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/internal/testdb"
@@ -224,6 +226,36 @@ func TestReencryptResumes(t *testing.T) {
 		}
 		if len(examined) != 5 || examined[4] != 25 {
 			t.Fatalf("new rotation: examined %v", examined)
+		}
+	})
+}
+
+func TestReencryptNothingToMove(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
+		ctx := context.Background()
+		f := newFixture(t, d, patientSchema(24))
+		reencryptRows(t, f, 3)
+		before := f.rawBytes(t, "ssn", 1)
+		start := time.Now()
+		// No rotation: no wait (the default is 10 s) and no write.
+		if err := f.db.Reencrypt(ctx, "patients", &ReencryptOptions{Progress: func(int64) { t.Error("a pass ran") }}); err != nil {
+			t.Fatal(err)
+		}
+		if time.Since(start) > 3*time.Second || string(f.rawBytes(t, "ssn", 1)) != string(before) {
+			t.Fatalf("took %v", time.Since(start))
+		}
+		// A value that is not a ciphertext stops a pass, naming the row.
+		if _, err := f.db.ring.RotateKey(ctx, cipher.DefaultScope("patients", "mrn"), cipher.PurposeValue); err != nil {
+			t.Fatal(err)
+		}
+		f.rawExec(t, "UPDATE patients SET mrn = 'MRN-PLAIN' WHERE id = 3")
+		err := f.db.Reencrypt(ctx, "patients", &ReencryptOptions{RotationWait: 1})
+		var e *Error
+		if !errors.As(err, &e) || e.Key != int64(3) || e.Column != "mrn" || !errors.Is(err, cipher.ErrUnsupportedVersion) || strings.Contains(err.Error(), "MRN-PLAIN") {
+			t.Fatalf("plaintext in the table: %v", err)
+		}
+		if err := f.db.RetireDataKeys(ctx, "patients", "mrn"); !errors.Is(err, ErrReencryptIncomplete) {
+			t.Fatalf("retire with plaintext in the column: %v", err)
 		}
 	})
 }
