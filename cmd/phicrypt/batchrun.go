@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // interrupts delivers Ctrl-C and SIGTERM to a command that works in
@@ -30,13 +31,21 @@ type batchRun struct {
 	seen   atomic.Int32
 	stderr io.Writer
 	what   string
+	// rows is the count of the last progress call; printed is when a
+	// progress line was last printed.
+	start, printed time.Time
+	rows           int64
 }
+
+// progressEvery is how often progress lines are printed at most (the
+// first batch is always shown).
+var progressEvery = 2 * time.Second
 
 // newBatchRun starts watching for interrupts; call close when done.
 func newBatchRun(what string, stderr io.Writer) (*batchRun, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sig, stop := interrupts()
-	b := &batchRun{ctx: ctx, cancel: cancel, sig: sig, stderr: stderr, what: what}
+	b := &batchRun{ctx: ctx, cancel: cancel, sig: sig, stderr: stderr, what: what, start: time.Now()}
 	done := make(chan struct{})
 	go func() {
 		for {
@@ -66,10 +75,15 @@ func (b *batchRun) interrupted() {
 	}
 }
 
-// progress is the Progress callback: it prints the rows done and stops
-// the work once an interrupt asked for it.
+// progress is the Progress callback: it prints the rows done (after the
+// first batch, then at most every progressEvery) and stops the work once
+// an interrupt asked for it.
 func (b *batchRun) progress(rows int64) {
-	fmt.Fprintf(b.stderr, "%s: %d rows\n", b.what, rows)
+	b.rows = rows
+	if now := time.Now(); b.printed.IsZero() || now.Sub(b.printed) >= progressEvery {
+		b.printed = now
+		fmt.Fprintf(b.stderr, "%s: %d rows (%s)\n", b.what, rows, b.rate())
+	}
 	select {
 	case <-b.sig:
 		b.interrupted()
@@ -84,11 +98,23 @@ func (b *batchRun) progress(rows int64) {
 // an interrupt says how to resume.
 func (b *batchRun) result(err error) error {
 	if err == nil {
-		fmt.Fprintf(b.stderr, "%s: done\n", b.what)
+		fmt.Fprintf(b.stderr, "%s: done, %d rows (%s)\n", b.what, b.rows, b.rate())
 		return nil
 	}
 	if b.seen.Load() > 0 && errors.Is(err, context.Canceled) {
-		return fmt.Errorf("phicrypt: %s: stopped by an interrupt; run the same command again to resume", b.what)
+		return fmt.Errorf("phicrypt: %s: stopped by an interrupt after %d rows; run the same command again to resume", b.what, b.rows)
+	}
+	if b.rows > 0 {
+		fmt.Fprintf(b.stderr, "%s: %d rows committed before the failure; run the same command again to resume\n", b.what, b.rows)
 	}
 	return err
+}
+
+// rate is the throughput so far.
+func (b *batchRun) rate() string {
+	secs := time.Since(b.start).Seconds()
+	if secs <= 0 {
+		return "- rows/s"
+	}
+	return fmt.Sprintf("%.0f rows/s", float64(b.rows)/secs)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/phicrypt/phicrypt"
 	"github.com/phicrypt/phicrypt/sqlwrap"
@@ -46,7 +47,7 @@ func verifyCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	return exit(verifyRun(ctx, &c, tables, &sqlwrap.VerifyOptions{BatchSize: *batch, MaxProblems: *maxProblems}, stdout), stderr)
+	return exit(verifyRun(ctx, &c, tables, &sqlwrap.VerifyOptions{BatchSize: *batch, MaxProblems: *maxProblems}, stdout, stderr), stderr)
 }
 
 // verifyResult is the --json output.
@@ -55,7 +56,7 @@ type verifyResult struct {
 	Tables []*sqlwrap.VerifyReport `json:"tables"`
 }
 
-func verifyRun(ctx context.Context, c *common, tables []string, opts *sqlwrap.VerifyOptions, stdout io.Writer) error {
+func verifyRun(ctx context.Context, c *common, tables []string, opts *sqlwrap.VerifyOptions, stdout, stderr io.Writer) error {
 	s, err := c.loadSchema()
 	if err != nil {
 		return usagef("%s", strings.TrimPrefix(err.Error(), "phicrypt: "))
@@ -81,6 +82,14 @@ func verifyRun(ctx context.Context, c *common, tables []string, opts *sqlwrap.Ve
 	defer db.Close()
 	res := verifyResult{Clean: true}
 	for _, t := range tables {
+		// A long check shows its progress on stderr every progressEvery.
+		start, printed := time.Now(), time.Now()
+		opts.Progress = func(rows int64) {
+			if now := time.Now(); now.Sub(printed) >= progressEvery {
+				printed = now
+				fmt.Fprintf(stderr, "verify %s: %d rows (%.0f rows/s)\n", t, rows, float64(rows)/now.Sub(start).Seconds())
+			}
+		}
 		rep, err := db.Verify(ctx, t, opts)
 		if err != nil {
 			return err

@@ -268,3 +268,18 @@ func TestVerifyCommandPartialRewrap(t *testing.T) {
 		})
 	}
 }
+
+func TestVerifyCommandProgress(t *testing.T) {
+	c := newCLIDB(t, testdb.DialectSQLite)
+	every := progressEvery
+	progressEvery = 0
+	t.Cleanup(func() { progressEvery = every })
+	code, out, stderr := c.run(t, "verify", "--batch", "10")
+	if code != 0 || !strings.Contains(stderr, "verify patients: 10 rows") || !strings.Contains(stderr, "verify patients: 30 rows") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	progressEvery = every
+	if code, _, stderr := c.run(t, "verify", "--batch", "10"); code != 0 || stderr != "" {
+		t.Fatalf("a short check prints progress: %q", stderr)
+	}
+}
