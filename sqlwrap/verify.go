@@ -393,15 +393,20 @@ func (v *verifier) indexStates(ctx context.Context) error {
 	if err := rows.Close(); err != nil {
 		return err
 	}
+	// One unwrap per keyset, however many indexes share it.
+	byScope := map[string][]cipher.KeyInfo{}
 	for _, vi := range v.defs {
 		r, found := recs[vi.def.name]
 		vi.building = found && !r.ready
 		if vi.skip {
 			continue
 		}
-		keys, err := db.ring.Keys(ctx, vi.def.scope, cipher.PurposeIndex)
-		if err != nil {
-			return err
+		keys, ok := byScope[vi.def.scope]
+		if !ok {
+			if keys, err = db.ring.Keys(ctx, vi.def.scope, cipher.PurposeIndex); err != nil {
+				return err
+			}
+			byScope[vi.def.scope] = keys
 		}
 		primary, old := keyIDs(keys)
 		// Rows may carry old-key tokens until a pass under the primary
