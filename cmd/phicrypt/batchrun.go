@@ -110,6 +110,11 @@ func (b *batchRun) result(err error) error {
 	return err
 }
 
+// restart starts the count of rows again, for a second pass.
+func (b *batchRun) restart() {
+	b.rows, b.start, b.printed = 0, time.Now(), time.Time{}
+}
+
 // rate is the throughput so far.
 func (b *batchRun) rate() string {
 	secs := time.Since(b.start).Seconds()

@@ -9,6 +9,7 @@ import (
 	"github.com/phicrypt/phicrypt"
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/internal/testdb"
+	"github.com/phicrypt/phicrypt/sqlwrap"
 )
 
 // interruptOnce makes the next batch command see one Ctrl-C before its
@@ -135,6 +136,65 @@ func TestReindexCommand(t *testing.T) {
 				if code, _, stderr := c.run(t, bad...); code != 2 {
 					t.Errorf("%v: exit %d, %s", bad, code, stderr)
 				}
+			}
+		})
+	}
+}
+
+func TestReindexCommandFinishesRotation(t *testing.T) {
+	for _, d := range testdb.All() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			c := newCLIDB(t, d)
+			ring, err := phicrypt.OpenKeyring(ctx, c.sql, string(d), c.kek)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scope := cipher.DefaultScope("patients", "lname")
+			newKey, err := ring.RotateKey(ctx, scope, cipher.PurposeIndex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Every row's lname_eq and lname_prefix tokens are under the
+			// old key: pending, not damage.
+			code, out, stderr := c.run(t, "verify", "--json")
+			if code != 0 || !strings.Contains(out, `"pending_reindex": 60`) {
+				t.Fatalf("rotated: exit %d\n%s\n%s", code, out, stderr)
+			}
+			interruptOnce(t)
+			code, out, stderr = c.run(t, "reindex", "--table", "patients", "--index", "lname_prefix", "--batch", "10", "--rotation-wait", "1ms")
+			if code != 1 || !strings.Contains(stderr, "finishing the rotation of the index key of lname") || !strings.Contains(stderr, "after 10 rows") {
+				t.Fatalf("interrupted: exit %d\n%s\n%s", code, out, stderr)
+			}
+			noInterrupt(t)
+			code, out, stderr = c.run(t, "reindex", "--table", "patients", "--index", "lname_prefix", "--batch", "10")
+			if code != 0 || !strings.Contains(stderr, "done") {
+				t.Fatalf("resumed: exit %d\n%s\n%s", code, out, stderr)
+			}
+			ring.Invalidate()
+			keys, err := ring.Keys(ctx, scope, cipher.PurposeIndex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range keys {
+				if (k.ID == newKey) != (k.Status == cipher.KeyPrimary) || k.Status == cipher.KeyEnabled {
+					t.Fatalf("keys after the rotation: %v", keys)
+				}
+			}
+			code, out, stderr = c.run(t, "verify", "--json")
+			if code != 0 || !strings.Contains(out, `"pending_reindex": 0`) || !strings.Contains(out, `"tokens_ok": 90`) {
+				t.Fatalf("after: exit %d\n%s\n%s", code, out, stderr)
+			}
+			db := c.wrapper(t)
+			defer db.Close()
+			pats, _ := db.Table("patients")
+			rows, err := pats.Find(ctx, sqlwrap.Query{Where: []sqlwrap.Pred{sqlwrap.Prefix("lname", "canar")}})
+			if err != nil || len(rows) != 30 {
+				t.Fatalf("prefix search after the rotation: %d rows, %v", len(rows), err)
+			}
+			rows, err = pats.Find(ctx, sqlwrap.Query{Where: []sqlwrap.Pred{sqlwrap.Eq("lname", c.names[0])}})
+			if err != nil || len(rows) != 2 {
+				t.Fatalf("equality search after the rotation: %d rows, %v", len(rows), err)
 			}
 		})
 	}
