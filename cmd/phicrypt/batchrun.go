@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -29,6 +30,9 @@ type batchRun struct {
 	cancel context.CancelFunc
 	sig    <-chan os.Signal
 	seen   atomic.Int32
+	// mu serializes the writes to stderr of the command and of the
+	// goroutine that watches for interrupts.
+	mu     sync.Mutex
 	stderr io.Writer
 	what   string
 	// rows is the count of the last progress call; printed is when a
@@ -47,7 +51,10 @@ func newBatchRun(what string, stderr io.Writer) (*batchRun, func()) {
 	sig, stop := interrupts()
 	b := &batchRun{ctx: ctx, cancel: cancel, sig: sig, stderr: stderr, what: what, start: time.Now()}
 	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		for {
 			select {
 			case <-done:
@@ -59,6 +66,7 @@ func newBatchRun(what string, stderr io.Writer) (*batchRun, func()) {
 	}()
 	return b, func() {
 		close(done)
+		wg.Wait()
 		stop()
 		cancel()
 	}
@@ -69,7 +77,7 @@ func newBatchRun(what string, stderr io.Writer) (*batchRun, func()) {
 func (b *batchRun) interrupted() {
 	switch b.seen.Add(1) {
 	case 1:
-		fmt.Fprintf(b.stderr, "%s: stopping after the current batch (interrupt again to stop now)\n", b.what)
+		b.say("%s: stopping after the current batch (interrupt again to stop now)\n", b.what)
 	case 2:
 		b.cancel()
 	}
@@ -82,7 +90,7 @@ func (b *batchRun) progress(rows int64) {
 	b.rows = rows
 	if now := time.Now(); b.printed.IsZero() || now.Sub(b.printed) >= progressEvery {
 		b.printed = now
-		fmt.Fprintf(b.stderr, "%s: %d rows (%s)\n", b.what, rows, b.rate())
+		b.say("%s: %d rows (%s)\n", b.what, rows, b.rate())
 	}
 	select {
 	case <-b.sig:
@@ -98,16 +106,23 @@ func (b *batchRun) progress(rows int64) {
 // an interrupt says how to resume.
 func (b *batchRun) result(err error) error {
 	if err == nil {
-		fmt.Fprintf(b.stderr, "%s: done, %d rows (%s)\n", b.what, b.rows, b.rate())
+		b.say("%s: done, %d rows (%s)\n", b.what, b.rows, b.rate())
 		return nil
 	}
 	if b.seen.Load() > 0 && errors.Is(err, context.Canceled) {
 		return fmt.Errorf("phicrypt: %s: stopped by an interrupt after %d rows; run the same command again to resume", b.what, b.rows)
 	}
 	if b.rows > 0 {
-		fmt.Fprintf(b.stderr, "%s: %d rows committed before the failure; run the same command again to resume\n", b.what, b.rows)
+		b.say("%s: %d rows committed before the failure; run the same command again to resume\n", b.what, b.rows)
 	}
 	return err
+}
+
+// say prints a line to stderr.
+func (b *batchRun) say(format string, args ...any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fmt.Fprintf(b.stderr, format, args...)
 }
 
 // restart starts the count of rows again, for a second pass.

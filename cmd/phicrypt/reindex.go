@@ -87,7 +87,7 @@ func reindexRun(c *common, table, index string, batch int, wait time.Duration, s
 	// A rotation of the keyset is under way: finish it, which rewrites
 	// every index of the keyset. An index that is building is written
 	// first.
-	fmt.Fprintf(stderr, "reindex %s.%s: finishing the rotation of the index key of %s: every index of the keyset is rewritten under the new key, then the old key is retired\n", table, index, owner)
+	b.say("reindex %s.%s: finishing the rotation of the index key of %s: every index of the keyset is rewritten under the new key, then the old key is retired\n", table, index, owner)
 	err = db.RotateIndexKey(b.ctx, table, owner, opts)
 	var e *sqlwrap.Error
 	if errors.Is(err, sqlwrap.ErrIndexNotReady) && errors.As(err, &e) && e.Table == table && e.Column == index {
