@@ -26,10 +26,10 @@ func reencryptRows(t *testing.T, f *fixture, n int) map[int64]Row {
 	if _, err := f.pats.InsertBatch(context.Background(), rows); err != nil {
 		t.Fatal(err)
 	}
-	return f.readAll(t)
+	return f.reencryptReadAll(t)
 }
 
-func (f *fixture) readAll(t *testing.T) map[int64]Row {
+func (f *fixture) reencryptReadAll(t *testing.T) map[int64]Row {
 	t.Helper()
 	got, err := f.pats.Find(context.Background(), Query{})
 	if err != nil {
@@ -42,8 +42,8 @@ func (f *fixture) readAll(t *testing.T) map[int64]Row {
 	return out
 }
 
-// keyIDsOf returns the data key id of every stored value of col by row.
-func (f *fixture) keyIDsOf(t *testing.T, col string) map[int64]uint32 {
+// reencryptKeyIDs returns the data key id of every stored value of col by row.
+func (f *fixture) reencryptKeyIDs(t *testing.T, col string) map[int64]uint32 {
 	t.Helper()
 	rows, err := f.sql.QueryContext(context.Background(), fmt.Sprintf("SELECT id, %s FROM patients WHERE %s IS NOT NULL", col, col))
 	if err != nil {
@@ -97,13 +97,13 @@ func TestReencryptRotateRetire(t *testing.T) {
 			t.Fatalf("progress %v", progress)
 		}
 		for col, id := range scopes {
-			for row, k := range f.keyIDsOf(t, col) {
+			for row, k := range f.reencryptKeyIDs(t, col) {
 				if k != id {
 					t.Fatalf("%s of row %d under key %d, want %d", col, row, k, id)
 				}
 			}
 		}
-		if after := f.readAll(t); !reflect.DeepEqual(after, before) {
+		if after := f.reencryptReadAll(t); !reflect.DeepEqual(after, before) {
 			t.Fatalf("values changed:\n%v\n%v", after, before)
 		}
 		rep, err = f.db.Verify(ctx, "patients", nil)
@@ -138,7 +138,7 @@ func TestReencryptRotateRetire(t *testing.T) {
 		// Keyring.RetireKey alone does not look at the rows: a value key
 		// retired before Reencrypt leaves its values unreadable.
 		scope := cipher.DefaultScope("patients", "first_name")
-		oldKey := f.keyIDsOf(t, "first_name")[1]
+		oldKey := f.reencryptKeyIDs(t, "first_name")[1]
 		if _, err := ring.RotateKey(ctx, scope, cipher.PurposeValue); err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +176,7 @@ func TestReencryptResumes(t *testing.T) {
 		if progress != "10" {
 			t.Fatalf("checkpoint %q", progress)
 		}
-		ids := f.keyIDsOf(t, "ssn")
+		ids := f.reencryptKeyIDs(t, "ssn")
 		for row, k := range ids {
 			if (row <= 10) != (k == newKey) {
 				t.Fatalf("row %d under key %d after the first pass", row, k)
@@ -184,7 +184,7 @@ func TestReencryptResumes(t *testing.T) {
 		}
 		sealed := map[int64][]byte{}
 		for i := int64(1); i <= 10; i++ {
-			sealed[i] = f.rawBytes(t, "ssn", i)
+			sealed[i] = f.verifyRawBytes(t, "ssn", i)
 		}
 		// The rerun starts after row 10 and seals nothing twice.
 		var examined []int64
@@ -198,16 +198,16 @@ func TestReencryptResumes(t *testing.T) {
 			if i == 4 {
 				continue // NULL ssn
 			}
-			if string(f.rawBytes(t, "ssn", i)) != string(ct) {
+			if string(f.verifyRawBytes(t, "ssn", i)) != string(ct) {
 				t.Fatalf("row %d sealed again", i)
 			}
 		}
-		for row, k := range f.keyIDsOf(t, "ssn") {
+		for row, k := range f.reencryptKeyIDs(t, "ssn") {
 			if k != newKey {
 				t.Fatalf("row %d under key %d", row, k)
 			}
 		}
-		if after := f.readAll(t); !reflect.DeepEqual(after, before) {
+		if after := f.reencryptReadAll(t); !reflect.DeepEqual(after, before) {
 			t.Fatal("values changed")
 		}
 		// A checkpoint of another rotation is not resumed: the pass starts
@@ -235,20 +235,20 @@ func TestReencryptNothingToMove(t *testing.T) {
 		ctx := context.Background()
 		f := newFixture(t, d, patientSchema(24))
 		reencryptRows(t, f, 3)
-		before := f.rawBytes(t, "ssn", 1)
+		before := f.verifyRawBytes(t, "ssn", 1)
 		start := time.Now()
 		// No rotation: no wait (the default is 10 s) and no write.
 		if err := f.db.Reencrypt(ctx, "patients", &ReencryptOptions{Progress: func(int64) { t.Error("a pass ran") }}); err != nil {
 			t.Fatal(err)
 		}
-		if time.Since(start) > 3*time.Second || string(f.rawBytes(t, "ssn", 1)) != string(before) {
+		if time.Since(start) > 3*time.Second || string(f.verifyRawBytes(t, "ssn", 1)) != string(before) {
 			t.Fatalf("took %v", time.Since(start))
 		}
 		// A value that is not a ciphertext stops a pass, naming the row.
 		if _, err := f.db.ring.RotateKey(ctx, cipher.DefaultScope("patients", "mrn"), cipher.PurposeValue); err != nil {
 			t.Fatal(err)
 		}
-		f.rawExec(t, "UPDATE patients SET mrn = 'MRN-PLAIN' WHERE id = 3")
+		f.verifyExec(t, "UPDATE patients SET mrn = 'MRN-PLAIN' WHERE id = 3")
 		err := f.db.Reencrypt(ctx, "patients", &ReencryptOptions{RotationWait: 1})
 		var e *Error
 		if !errors.As(err, &e) || e.Key != int64(3) || e.Column != "mrn" || !errors.Is(err, cipher.ErrUnsupportedVersion) || strings.Contains(err.Error(), "MRN-PLAIN") {

@@ -266,9 +266,9 @@ type vindex struct {
 	fields []int
 }
 
-// plainSuffix names the plaintext column of a protected column during a
+// verifyPlainSuffix names the plaintext column of a protected column during a
 // migration (DESIGN: "migrating mode").
-const plainSuffix = "__plain"
+const verifyPlainSuffix = "__plain"
 
 func (v *verifier) prepare(ctx context.Context) error {
 	rt, db := v.rt, v.ta.db
@@ -278,7 +278,7 @@ func (v *verifier) prepare(ctx context.Context) error {
 	}
 	v.plain = make([]bool, len(rt.order))
 	for i, cr := range rt.order {
-		if have[strings.ToLower(cr.c.Name+plainSuffix)] {
+		if have[strings.ToLower(cr.c.Name+verifyPlainSuffix)] {
 			v.plain[i] = true
 			v.rep.Migrating = true
 		}
@@ -326,8 +326,8 @@ func (v *verifier) keysets(ctx context.Context) error {
 				return err
 			}
 			bad = true
-			unavailable[k] = reasonOf(err)
-			v.problem(VerifyProblem{Table: rt.t.Name, Column: place.column, Kind: ProblemKeysetUnavailable, Reason: u.purpose.String() + " keyset " + u.scope + ": " + reasonOf(err)})
+			unavailable[k] = verifyReason(err)
+			v.problem(VerifyProblem{Table: rt.t.Name, Column: place.column, Kind: ProblemKeysetUnavailable, Reason: u.purpose.String() + " keyset " + u.scope + ": " + verifyReason(err)})
 		}
 		if bad {
 			v.rep.KeysetProblems++
@@ -424,8 +424,8 @@ func (v *verifier) problem(p VerifyProblem) {
 	}
 }
 
-// reasonOf names the class of a failure to open or load, never a value.
-func reasonOf(err error) string {
+// verifyReason names the class of a failure to open or load, never a value.
+func verifyReason(err error) string {
 	for _, c := range []struct {
 		err  error
 		text string

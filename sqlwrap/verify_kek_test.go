@@ -12,15 +12,15 @@ import (
 	"github.com/phicrypt/phicrypt/keyprovider/local"
 )
 
-// failingAfterKEK wraps n times, then its service fails: a rewrap that
+// verifyFailingKEK wraps n times, then its service fails: a rewrap that
 // stops part way.
-type failingAfterKEK struct {
+type verifyFailingKEK struct {
 	keyprovider.KEK
 	mu sync.Mutex
 	n  int
 }
 
-func (k *failingAfterKEK) Wrap(ctx context.Context, pt, ad []byte) ([]byte, error) {
+func (k *verifyFailingKEK) Wrap(ctx context.Context, pt, ad []byte) ([]byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.n == 0 {
@@ -30,7 +30,7 @@ func (k *failingAfterKEK) Wrap(ctx context.Context, pt, ad []byte) ([]byte, erro
 	return k.KEK.Wrap(ctx, pt, ad)
 }
 
-func newLocalKEKFile(t *testing.T) *local.KEK {
+func verifyLocalKEK(t *testing.T) *local.KEK {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "kek2.json")
 	if err := local.Create(p); err != nil {
@@ -54,7 +54,7 @@ func TestVerifyKeysetsUnderOldKEK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		kek2 := newLocalKEKFile(t)
+		kek2 := verifyLocalKEK(t)
 		open := func(kek keyprovider.KEK, prev ...keyprovider.KEK) (*cipher.Keyring, *DB) {
 			ring, err := cipher.NewKeyring(cipher.Config{KEK: kek, PreviousKEKs: prev, Store: store})
 			if err != nil {
@@ -67,8 +67,8 @@ func TestVerifyKeysetsUnderOldKEK(t *testing.T) {
 			return ring, db
 		}
 		// A rewrap that stops after moving 3 of the 13 keysets.
-		partial, _ := open(&failingAfterKEK{KEK: kek2, n: 3}, f.kek)
-		if n, err := partial.Rewrap(ctx, &failingAfterKEK{KEK: kek2, n: 3}); err == nil || n != 3 {
+		partial, _ := open(&verifyFailingKEK{KEK: kek2, n: 3}, f.kek)
+		if n, err := partial.Rewrap(ctx, &verifyFailingKEK{KEK: kek2, n: 3}); err == nil || n != 3 {
 			t.Fatalf("partial rewrap: %d, %v", n, err)
 		}
 		// Given the old KEK too, every value opens; 10 keysets are flagged.
@@ -118,21 +118,21 @@ func TestVerifyMigratingMode(t *testing.T) {
 		if d == testdb.DialectMySQL {
 			text = "VARCHAR(64)"
 		}
-		f.rawExec(t, "ALTER TABLE patients ADD COLUMN ssn__plain "+text)
-		f.rawExec(t, "ALTER TABLE patients ADD COLUMN dob__plain DATE")
+		f.verifyExec(t, "ALTER TABLE patients ADD COLUMN ssn__plain "+text)
+		f.verifyExec(t, "ALTER TABLE patients ADD COLUMN dob__plain DATE")
 		// Row 1: both migrated and equal to their plaintext; row 2: a
 		// migrated ssn that differs from it; row 3: not migrated yet.
-		f.rawExec(t, "UPDATE patients SET ssn__plain = '078-05-1120', dob__plain = '1948-03-17' WHERE id = 1")
-		f.rawExec(t, "UPDATE patients SET ssn__plain = '999-99-9999' WHERE id = 2")
-		f.rawExec(t, "UPDATE patients SET ssn = NULL, ssn_eq = NULL, ssn_last4 = NULL, ssn__plain = '457-55-5462' WHERE id = 3")
+		f.verifyExec(t, "UPDATE patients SET ssn__plain = '078-05-1120', dob__plain = '1948-03-17' WHERE id = 1")
+		f.verifyExec(t, "UPDATE patients SET ssn__plain = '999-99-9999' WHERE id = 2")
+		f.verifyExec(t, "UPDATE patients SET ssn = NULL, ssn_eq = NULL, ssn_last4 = NULL, ssn__plain = '457-55-5462' WHERE id = 3")
 		rep, err := f.db.Verify(ctx, "patients", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !rep.Migrating || rep.NotMigrated != 1 || rep.PlaintextMatches != 2 || rep.PlaintextDiffers != 1 || rep.ProblemCount != 1 {
-			t.Fatalf("migrating: %+v %v", rep.VerifyCounts, problemKeys(rep))
+			t.Fatalf("migrating: %+v %v", rep.VerifyCounts, verifyProblemKeys(rep))
 		}
-		if got := problemKeys(rep); len(got) != 1 || got[0] != "2 ssn  plaintext_differs" {
+		if got := verifyProblemKeys(rep); len(got) != 1 || got[0] != "2 ssn  plaintext_differs" {
 			t.Fatalf("problems %v", got)
 		}
 		// Row 3's ssn indexes are not checked until it is migrated.
@@ -166,11 +166,11 @@ func TestPlainEquals(t *testing.T) {
 		{TypeDate, date, "17/03/1948", false},
 		{TypeBytes, []byte{1, 2}, []byte{1, 2}, true},
 	} {
-		if got := plainEquals(c.t, c.val, c.raw); got != c.want {
+		if got := verifyPlainEquals(c.t, c.val, c.raw); got != c.want {
 			t.Errorf("%s %v vs %v: %v", c.t, c.val, c.raw, got)
 		}
 	}
-	if !plainNull(TypeDate, "") || plainNull(TypeString, "") || !plainNull(TypeString, nil) {
-		t.Error("plainNull")
+	if !verifyPlainNull(TypeDate, "") || verifyPlainNull(TypeString, "") || !verifyPlainNull(TypeString, nil) {
+		t.Error("verifyPlainNull")
 	}
 }

@@ -15,9 +15,9 @@ import (
 
 // Tests of DB.Verify (issue 10, item 6).
 
-// rawExec runs q, whose placeholders are written "?", on the fixture's
+// verifyExec runs q, whose placeholders are written "?", on the fixture's
 // database.
-func (f *fixture) rawExec(t *testing.T, q string, args ...any) {
+func (f *fixture) verifyExec(t *testing.T, q string, args ...any) {
 	t.Helper()
 	if f.d == testdb.DialectPostgres {
 		for i := 1; strings.Contains(q, "?"); i++ {
@@ -29,8 +29,8 @@ func (f *fixture) rawExec(t *testing.T, q string, args ...any) {
 	}
 }
 
-// rawBytes reads one stored ciphertext.
-func (f *fixture) rawBytes(t *testing.T, col string, id int64) []byte {
+// verifyRawBytes reads one stored ciphertext.
+func (f *fixture) verifyRawBytes(t *testing.T, col string, id int64) []byte {
 	t.Helper()
 	q := fmt.Sprintf("SELECT %s FROM patients WHERE id = %d", col, id)
 	var b []byte
@@ -40,8 +40,8 @@ func (f *fixture) rawBytes(t *testing.T, col string, id int64) []byte {
 	return b
 }
 
-// problemKeys lists the problems as "key column index kind" sorted.
-func problemKeys(r *VerifyReport) []string {
+// verifyProblemKeys lists the problems as "key column index kind" sorted.
+func verifyProblemKeys(r *VerifyReport) []string {
 	var out []string
 	for _, p := range r.Problems {
 		out = append(out, fmt.Sprintf("%v %s %s %s", p.Key, p.Column, p.Index, p.Kind))
@@ -88,30 +88,30 @@ func TestVerifyFindsDamage(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Row 2: a tampered first_name and an ssn copied from row 1.
-		ct := f.rawBytes(t, "first_name", 2)
+		ct := f.verifyRawBytes(t, "first_name", 2)
 		ct[len(ct)-20] ^= 0x01
-		f.rawExec(t, "UPDATE patients SET first_name = ? WHERE id = 2", ct)
-		f.rawExec(t, "UPDATE patients SET ssn = ? WHERE id = 2", f.rawBytes(t, "ssn", 1))
+		f.verifyExec(t, "UPDATE patients SET first_name = ? WHERE id = 2", ct)
+		f.verifyExec(t, "UPDATE patients SET ssn = ? WHERE id = 2", f.verifyRawBytes(t, "ssn", 1))
 		// Row 3: a wrong equality token.
-		f.rawExec(t, "UPDATE patients SET mrn_eq = mrn_eq + 1 WHERE id = 3")
+		f.verifyExec(t, "UPDATE patients SET mrn_eq = mrn_eq + 1 WHERE id = 3")
 		// Row 4: plaintext written into a protected column.
-		f.rawExec(t, "UPDATE patients SET first_name = 'Rita Plain' WHERE id = 4")
+		f.verifyExec(t, "UPDATE patients SET first_name = 'Rita Plain' WHERE id = 4")
 		// Row 5: prefix tokens that are not the value's; row 1: substring
 		// tokens replaced; row 3: substring tokens for a NULL value.
 		switch d {
 		case testdb.DialectPostgres:
-			f.rawExec(t, "UPDATE patients SET last_name_prefix = '{1,2,3}' WHERE id = 5")
-			f.rawExec(t, "UPDATE patients SET notes_sub = '{7}' WHERE id = 1")
-			f.rawExec(t, "UPDATE patients SET notes_sub = '{5}' WHERE id = 3")
+			f.verifyExec(t, "UPDATE patients SET last_name_prefix = '{1,2,3}' WHERE id = 5")
+			f.verifyExec(t, "UPDATE patients SET notes_sub = '{7}' WHERE id = 1")
+			f.verifyExec(t, "UPDATE patients SET notes_sub = '{5}' WHERE id = 3")
 		case testdb.DialectSQLite:
-			f.rawExec(t, "DELETE FROM patients__last_name_prefix WHERE rowid = (SELECT rowid FROM patients WHERE id = 5)")
-			f.rawExec(t, "DELETE FROM patients__notes_sub WHERE rowid = (SELECT rowid FROM patients WHERE id = 1)")
-			f.rawExec(t, "INSERT INTO patients__notes_sub (rowid, toks) VALUES ((SELECT rowid FROM patients WHERE id = 1), 'g0x1234')")
-			f.rawExec(t, "INSERT INTO patients__notes_sub (rowid, toks) VALUES ((SELECT rowid FROM patients WHERE id = 3), 'g0xabc')")
+			f.verifyExec(t, "DELETE FROM patients__last_name_prefix WHERE rowid = (SELECT rowid FROM patients WHERE id = 5)")
+			f.verifyExec(t, "DELETE FROM patients__notes_sub WHERE rowid = (SELECT rowid FROM patients WHERE id = 1)")
+			f.verifyExec(t, "INSERT INTO patients__notes_sub (rowid, toks) VALUES ((SELECT rowid FROM patients WHERE id = 1), 'g0x1234')")
+			f.verifyExec(t, "INSERT INTO patients__notes_sub (rowid, toks) VALUES ((SELECT rowid FROM patients WHERE id = 3), 'g0xabc')")
 		default:
-			f.rawExec(t, "UPDATE patients SET last_name_prefix_3 = 12345 WHERE id = 5")
-			f.rawExec(t, "DELETE FROM patients__notes_sub WHERE k = 1 LIMIT 2")
-			f.rawExec(t, "INSERT INTO patients__notes_sub (tok, k) VALUES (99, 3)")
+			f.verifyExec(t, "UPDATE patients SET last_name_prefix_3 = 12345 WHERE id = 5")
+			f.verifyExec(t, "DELETE FROM patients__notes_sub WHERE k = 1 LIMIT 2")
+			f.verifyExec(t, "INSERT INTO patients__notes_sub (tok, k) VALUES (99, 3)")
 		}
 		rep, err := f.db.Verify(ctx, "patients", nil)
 		if err != nil {
@@ -126,7 +126,7 @@ func TestVerifyFindsDamage(t *testing.T) {
 			"4 first_name  plaintext",
 			"5 last_name last_name_prefix token_mismatch",
 		}
-		if got := problemKeys(rep); fmt.Sprint(got) != fmt.Sprint(want) {
+		if got := verifyProblemKeys(rep); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("problems\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 		if rep.Clean() || rep.ProblemCount != 7 || rep.Plaintext != 1 || rep.Unreadable != 2 || rep.TokenProblems != 4 {
@@ -155,7 +155,7 @@ func TestVerifyFindsDamage(t *testing.T) {
 			t.Fatalf("bounded: %d listed of %d, %v", len(rep.Problems), rep.ProblemCount, err)
 		}
 		// An index that is building may hold anything: pending, not damage.
-		f.rawExec(t, "UPDATE phicrypt_indexes SET state = 'building' WHERE table_name = 'patients' AND index_name = 'mrn_eq'")
+		f.verifyExec(t, "UPDATE phicrypt_indexes SET state = 'building' WHERE table_name = 'patients' AND index_name = 'mrn_eq'")
 		rep, err = f.db.Verify(ctx, "patients", nil)
 		if err != nil || rep.ProblemCount != 6 || rep.PendingReindex != 1 {
 			t.Fatalf("building index: %d problems, %d pending, %v", rep.ProblemCount, rep.PendingReindex, err)
@@ -185,7 +185,7 @@ func TestVerifyIndexKeyRotation(t *testing.T) {
 		}
 		// Rows 2-5: last_name_eq and last_name_prefix under the old key.
 		if !rep.Clean() || rep.PendingReindex != 8 || rep.TokensOK != 27 {
-			t.Fatalf("during rotation: %+v %v", rep.VerifyCounts, problemKeys(rep))
+			t.Fatalf("during rotation: %+v %v", rep.VerifyCounts, verifyProblemKeys(rep))
 		}
 		if err := f.db.RotateIndexKey(ctx, "patients", "last_name", &ReindexOptions{RotationWait: 1}); err != nil {
 			t.Fatal(err)
@@ -201,7 +201,7 @@ func TestVerifyIndexKeyRotation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.rawExec(t, "UPDATE phicrypt_indexes SET key_id = ? WHERE table_name = 'patients'", int64(newest))
+		f.verifyExec(t, "UPDATE phicrypt_indexes SET key_id = ? WHERE table_name = 'patients'", int64(newest))
 		rep, err = f.db.Verify(ctx, "patients", nil)
 		if err != nil {
 			t.Fatal(err)
@@ -211,7 +211,7 @@ func TestVerifyIndexKeyRotation(t *testing.T) {
 			found = found || p.Key == int64(2) && p.Index == "last_name_eq" && p.Kind == ProblemTokenOldKey
 		}
 		if !found || rep.TokenProblems != 10 {
-			t.Fatalf("old-key token after a completed pass: %v", problemKeys(rep))
+			t.Fatalf("old-key token after a completed pass: %v", verifyProblemKeys(rep))
 		}
 	})
 }
@@ -249,7 +249,7 @@ func TestVerifyWhileWriting(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !rep.Clean() || rep.Rows != 65 {
-				t.Errorf("round %d: %+v %v", round, rep.VerifyCounts, problemKeys(rep))
+				t.Errorf("round %d: %+v %v", round, rep.VerifyCounts, verifyProblemKeys(rep))
 			}
 		}
 		close(stop)

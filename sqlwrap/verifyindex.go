@@ -49,21 +49,21 @@ func (v *verifier) checkIndex(ctx context.Context, vi *vindex, r *vrow, store []
 		def := vi.def
 		switch {
 		case def.eq != nil:
-			return matchEquality(def.eq.e, prf, store[0], vals[0], binding), nil
+			return verifyEquality(def.eq.e, prf, store[0], vals[0], binding), nil
 		case def.comp != nil:
-			return matchCompound(def.comp.c, prf, store[0], vals, binding), nil
+			return verifyCompound(def.comp.c, prf, store[0], vals, binding), nil
 		case v.d.fts:
-			doc, err := bloomRepr(v.d, def.br, prf, vals[0])
+			doc, err := verifyBloomRepr(v.d, def.br, prf, vals[0])
 			if err != nil {
 				return false, nil
 			}
 			return v.ftsHas(ctx, def.side, r.rowid, doc)
 		}
-		want, err := bloomRepr(v.d, def.br, prf, vals[0])
+		want, err := verifyBloomRepr(v.d, def.br, prf, vals[0])
 		if err != nil {
 			return false, nil
 		}
-		return want == storedRepr(v.d, def, store, side), nil
+		return want == verifyStoredRepr(v.d, def, store, side), nil
 	}
 	ok, err := match(keys)
 	if err != nil || ok {
@@ -80,8 +80,8 @@ func (v *verifier) checkIndex(ctx context.Context, vi *vindex, r *vrow, store []
 	return tokenMismatch, nil
 }
 
-// storedInt reads a scanned token.
-func storedInt(v any) (int64, bool) {
+// verifyStoredInt reads a scanned token.
+func verifyStoredInt(v any) (int64, bool) {
 	switch x := normalizeScanned(v).(type) {
 	case int64:
 		return x, true
@@ -94,10 +94,10 @@ func storedInt(v any) (int64, bool) {
 	return 0, false
 }
 
-// matchEquality reports whether stored is the token a write of val under
+// verifyEquality reports whether stored is the token a write of val under
 // prf's primary key gives (any partition when the row has no binding,
 // since the partition is then random).
-func matchEquality(e *blindindex.Equality, prf blindindex.PRF, stored, val any, binding []byte) bool {
+func verifyEquality(e *blindindex.Equality, prf blindindex.PRF, stored, val any, binding []byte) bool {
 	if val == nil {
 		return stored == nil
 	}
@@ -106,7 +106,7 @@ func matchEquality(e *blindindex.Equality, prf blindindex.PRF, stored, val any, 
 	if errors.Is(err, blindindex.ErrEmptyValue) {
 		return stored == nil
 	}
-	st, ok := storedInt(stored)
+	st, ok := verifyStoredInt(stored)
 	if err != nil || !ok {
 		return false
 	}
@@ -121,9 +121,9 @@ func matchEquality(e *blindindex.Equality, prf blindindex.PRF, stored, val any, 
 	return tok == st
 }
 
-// matchCompound is matchEquality for a compound index: NULL when a part
+// verifyCompound is verifyEquality for a compound index: NULL when a part
 // is NULL.
-func matchCompound(c *blindindex.Compound, prf blindindex.PRF, stored any, vals []any, binding []byte) bool {
+func verifyCompound(c *blindindex.Compound, prf blindindex.PRF, stored any, vals []any, binding []byte) bool {
 	strs := make([]string, len(vals))
 	for i, v := range vals {
 		if v == nil {
@@ -131,7 +131,7 @@ func matchCompound(c *blindindex.Compound, prf blindindex.PRF, stored any, vals 
 		}
 		strs[i] = tokenText(v)
 	}
-	st, ok := storedInt(stored)
+	st, ok := verifyStoredInt(stored)
 	if !ok {
 		return false
 	}
@@ -150,12 +150,12 @@ func matchCompound(c *blindindex.Compound, prf blindindex.PRF, stored any, vals 
 	return tok == st
 }
 
-// bloomRepr is what a write of val under prf's primary key stores for a
+// verifyBloomRepr is what a write of val under prf's primary key stores for a
 // prefix or substring index, as text: the PostgreSQL array literal, the
 // SQLite FTS5 document, the MariaDB prefix gram tokens joined by commas
 // (empty for NULL ones) or the sorted MariaDB side-table tokens. NULL,
 // and a value with no gram, is "".
-func bloomRepr(d *dialect, br *bloomRT, prf blindindex.PRF, val any) (string, error) {
+func verifyBloomRepr(d *dialect, br *bloomRT, prf blindindex.PRF, val any) (string, error) {
 	if val == nil {
 		return "", nil
 	}
@@ -205,11 +205,11 @@ func bloomRepr(d *dialect, br *bloomRT, prf blindindex.PRF, val any) (string, er
 	if err != nil {
 		return "", err
 	}
-	return joinSorted(toks), nil
+	return verifyJoinSorted(toks), nil
 }
 
-// storedRepr is bloomRepr of what a row stores (not for FTS5).
-func storedRepr(d *dialect, def *indexDef, store []any, side []int64) string {
+// verifyStoredRepr is verifyBloomRepr of what a row stores (not for FTS5).
+func verifyStoredRepr(d *dialect, def *indexDef, store []any, side []int64) string {
 	switch {
 	case d.pgBloom:
 		if s, ok := normalizeScanned(store[0]).(string); ok {
@@ -217,7 +217,7 @@ func storedRepr(d *dialect, def *indexDef, store []any, side []int64) string {
 		}
 		return ""
 	case def.side != "":
-		return joinSorted(side)
+		return verifyJoinSorted(side)
 	}
 	parts := make([]string, len(store))
 	some := false
@@ -225,7 +225,7 @@ func storedRepr(d *dialect, def *indexDef, store []any, side []int64) string {
 		if s == nil {
 			continue
 		}
-		n, ok := storedInt(s)
+		n, ok := verifyStoredInt(s)
 		if !ok {
 			parts[i] = "?"
 		} else {
@@ -239,7 +239,7 @@ func storedRepr(d *dialect, def *indexDef, store []any, side []int64) string {
 	return strings.Join(parts, ",")
 }
 
-func joinSorted(toks []int64) string {
+func verifyJoinSorted(toks []int64) string {
 	s := slices.Clone(toks)
 	slices.Sort(s)
 	parts := make([]string, len(s))

@@ -17,20 +17,20 @@ import (
 // YYYY-MM-DD, numbers and booleans from text or numeric values, and ''
 // of a non-string column as NULL.
 
-// plainNull reports whether the plaintext raw stands for NULL.
-func plainNull(t ValueType, raw any) bool {
+// verifyPlainNull reports whether the plaintext raw stands for NULL.
+func verifyPlainNull(t ValueType, raw any) bool {
 	if raw == nil {
 		return true
 	}
 	if t == TypeString || t == TypeBytes {
 		return false
 	}
-	s, ok := plainText(raw)
+	s, ok := verifyPlainText(raw)
 	return ok && strings.TrimSpace(s) == ""
 }
 
-// plainText is raw as text, when the driver gave text.
-func plainText(raw any) (string, bool) {
+// verifyPlainText is raw as text, when the driver gave text.
+func verifyPlainText(raw any) (string, bool) {
 	switch x := raw.(type) {
 	case string:
 		return x, true
@@ -40,10 +40,10 @@ func plainText(raw any) (string, bool) {
 	return "", false
 }
 
-// plainEquals reports whether the opened value val (of type t) is the
+// verifyPlainEquals reports whether the opened value val (of type t) is the
 // plaintext raw.
-func plainEquals(t ValueType, val, raw any) bool {
-	s, isText := plainText(raw)
+func verifyPlainEquals(t ValueType, val, raw any) bool {
+	s, isText := verifyPlainText(raw)
 	switch t {
 	case TypeString:
 		v, ok := val.(string)

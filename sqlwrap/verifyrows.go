@@ -44,7 +44,7 @@ func (v *verifier) read(ctx context.Context, after, only any, limit int) ([]*vro
 	}
 	for i, cr := range rt.order {
 		if v.plain[i] {
-			fields = append(fields, d.q(cr.c.Name+plainSuffix))
+			fields = append(fields, d.q(cr.c.Name+verifyPlainSuffix))
 		}
 	}
 	for _, vi := range v.defs {
@@ -170,13 +170,13 @@ func (v *verifier) readSide(ctx context.Context, batch []*vrow) error {
 	return nil
 }
 
-// rowResult is what one row's checks found.
-type rowResult struct {
+// verifyRowResult is what one row's checks found.
+type verifyRowResult struct {
 	counts   VerifyCounts
 	problems []VerifyProblem
 }
 
-func (res *rowResult) problem(p VerifyProblem) {
+func (res *verifyRowResult) problem(p VerifyProblem) {
 	res.counts.ProblemCount++
 	res.problems = append(res.problems, p)
 }
@@ -213,9 +213,9 @@ func (v *verifier) checkBatch(ctx context.Context, batch []*vrow) error {
 }
 
 // checkRow checks the values and tokens of one row.
-func (v *verifier) checkRow(ctx context.Context, r *vrow) (*rowResult, error) {
+func (v *verifier) checkRow(ctx context.Context, r *vrow) (*verifyRowResult, error) {
 	rt := v.rt
-	res := &rowResult{counts: VerifyCounts{Rows: 1}}
+	res := &verifyRowResult{counts: VerifyCounts{Rows: 1}}
 	table := rt.t.Name
 	var binding []byte
 	var bindErr error
@@ -228,7 +228,7 @@ func (v *verifier) checkRow(ctx context.Context, r *vrow) (*rowResult, error) {
 		col := cr.c.Name
 		raw := r.cts[i]
 		if raw == nil {
-			if v.plain[i] && !plainNull(cr.c.Type, r.plains[i]) {
+			if v.plain[i] && !verifyPlainNull(cr.c.Type, r.plains[i]) {
 				res.counts.NotMigrated++
 				continue
 			}
@@ -267,12 +267,12 @@ func (v *verifier) checkRow(ctx context.Context, r *vrow) (*rowResult, error) {
 				return nil, err
 			}
 			res.counts.Unreadable++
-			res.problem(VerifyProblem{Table: table, Key: r.key, Column: col, Kind: ProblemUnreadable, Reason: reasonOf(err)})
+			res.problem(VerifyProblem{Table: table, Key: r.key, Column: col, Kind: ProblemUnreadable, Reason: verifyReason(err)})
 			continue
 		}
 		if _, err := checkValue(cr.c.Type, vals[i]); err != nil {
 			res.counts.Unreadable++
-			res.problem(VerifyProblem{Table: table, Key: r.key, Column: col, Kind: ProblemWrongType, Reason: reasonOf(err)})
+			res.problem(VerifyProblem{Table: table, Key: r.key, Column: col, Kind: ProblemWrongType, Reason: verifyReason(err)})
 			continue
 		}
 		res.counts.Opened++
@@ -280,8 +280,8 @@ func (v *verifier) checkRow(ctx context.Context, r *vrow) (*rowResult, error) {
 			res.counts.OldDataKey++
 		}
 		avail[i] = true
-		if v.plain[i] && !plainNull(cr.c.Type, r.plains[i]) {
-			if plainEquals(cr.c.Type, vals[i], r.plains[i]) {
+		if v.plain[i] && !verifyPlainNull(cr.c.Type, r.plains[i]) {
+			if verifyPlainEquals(cr.c.Type, vals[i], r.plains[i]) {
 				res.counts.PlaintextMatches++
 			} else {
 				res.counts.PlaintextDiffers++

@@ -13,9 +13,9 @@ import (
 	"time"
 )
 
-// interrupts delivers Ctrl-C and SIGTERM to a command that works in
+// batchInterrupts delivers Ctrl-C and SIGTERM to a command that works in
 // batches; tests replace it.
-var interrupts = func() (<-chan os.Signal, func()) {
+var batchInterrupts = func() (<-chan os.Signal, func()) {
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	return ch, func() { signal.Stop(ch) }
@@ -31,7 +31,7 @@ type batchRun struct {
 	sig    <-chan os.Signal
 	seen   atomic.Int32
 	// mu serializes the writes to stderr of the command and of the
-	// goroutine that watches for interrupts.
+	// goroutine that watches for batchInterrupts.
 	mu     sync.Mutex
 	stderr io.Writer
 	what   string
@@ -41,14 +41,14 @@ type batchRun struct {
 	rows           int64
 }
 
-// progressEvery is how often progress lines are printed at most (the
+// batchProgressEvery is how often progress lines are printed at most (the
 // first batch is always shown).
-var progressEvery = 2 * time.Second
+var batchProgressEvery = 2 * time.Second
 
-// newBatchRun starts watching for interrupts; call close when done.
+// newBatchRun starts watching for batchInterrupts; call close when done.
 func newBatchRun(what string, stderr io.Writer) (*batchRun, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	sig, stop := interrupts()
+	sig, stop := batchInterrupts()
 	b := &batchRun{ctx: ctx, cancel: cancel, sig: sig, stderr: stderr, what: what, start: time.Now()}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -84,11 +84,11 @@ func (b *batchRun) interrupted() {
 }
 
 // progress is the Progress callback: it prints the rows done (after the
-// first batch, then at most every progressEvery) and stops the work once
+// first batch, then at most every batchProgressEvery) and stops the work once
 // an interrupt asked for it.
 func (b *batchRun) progress(rows int64) {
 	b.rows = rows
-	if now := time.Now(); b.printed.IsZero() || now.Sub(b.printed) >= progressEvery {
+	if now := time.Now(); b.printed.IsZero() || now.Sub(b.printed) >= batchProgressEvery {
 		b.printed = now
 		b.say("%s: %d rows (%s)\n", b.what, rows, b.rate())
 	}

@@ -26,8 +26,8 @@ import (
 // verify is clean and the SHA-256 of every decrypted value is the one
 // taken before.
 
-// buildBinary builds cmd/phicrypt once per test.
-func buildBinary(t *testing.T) string {
+// buildPhicryptBinary builds cmd/phicrypt once per test.
+func buildPhicryptBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "phicrypt")
 	goTool, err := exec.LookPath("go")
@@ -42,7 +42,7 @@ func buildBinary(t *testing.T) string {
 }
 
 // addRows adds rows 31..n to the CLI database.
-func (c *cliDB) addRows(t *testing.T, n int) {
+func (c *batchCLIDB) addRows(t *testing.T, n int) {
 	t.Helper()
 	db := c.wrapper(t)
 	defer db.Close()
@@ -57,7 +57,7 @@ func (c *cliDB) addRows(t *testing.T, n int) {
 }
 
 // digest is the SHA-256 over every row's decrypted values, in key order.
-func (c *cliDB) digest(t *testing.T) [32]byte {
+func (c *batchCLIDB) digest(t *testing.T) [32]byte {
 	t.Helper()
 	db := c.wrapper(t)
 	defer db.Close()
@@ -76,10 +76,10 @@ func (c *cliDB) digest(t *testing.T) [32]byte {
 	return out
 }
 
-// killAndResume runs bin with args, kills it with SIGKILL at a random
+// killAndResumeBinary runs bin with args, kills it with SIGKILL at a random
 // moment kills times, then runs it to the end. It returns how many runs
 // were killed while still working.
-func killAndResume(t *testing.T, bin string, args []string, kills int) int {
+func killAndResumeBinary(t *testing.T, bin string, args []string, kills int) int {
 	t.Helper()
 	killed := 0
 	for i := 0; i < kills; i++ {
@@ -119,12 +119,12 @@ func TestBatchCommandsSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the binary")
 	}
-	bin := buildBinary(t)
+	bin := buildPhicryptBinary(t)
 	total := 0
 	for _, d := range testdb.All() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			c := newCLIDB(t, d)
+			c := newBatchCLIDB(t, d)
 			c.addRows(t, 3000)
 			before := c.digest(t)
 
@@ -140,7 +140,7 @@ func TestBatchCommandsSurviveSIGKILL(t *testing.T) {
 				}
 			}
 			args := append([]string{"reencrypt", "--table", "patients", "--batch", "20", "--rotation-wait", "1ms"}, c.common...)
-			total += killAndResume(t, bin, args, 5)
+			total += killAndResumeBinary(t, bin, args, 5)
 			for col, id := range want {
 				if ids := c.keyIDs(t, col); len(ids) != 1 || ids[id] != 3000 {
 					t.Fatalf("%s after reencrypt: %v", col, ids)
@@ -157,7 +157,7 @@ func TestBatchCommandsSurviveSIGKILL(t *testing.T) {
 			c.rewriteSchemaBitsTo(22)
 			c.wrapper(t).Close()
 			args = append([]string{"reindex", "--table", "patients", "--index", "ssn_eq", "--batch", "20"}, c.common...)
-			total += killAndResume(t, bin, args, 5)
+			total += killAndResumeBinary(t, bin, args, 5)
 			code, out, stderr := c.run(t, "verify", "--json")
 			if code != 0 || !strings.Contains(out, `"pending_reindex": 0`) || !strings.Contains(out, `"tokens_ok": 9000`) {
 				t.Fatalf("verify after reindex: %d\n%s\n%s", code, out, stderr)

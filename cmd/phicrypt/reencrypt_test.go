@@ -12,28 +12,28 @@ import (
 	"github.com/phicrypt/phicrypt/sqlwrap"
 )
 
-// interruptOnce makes the next batch command see one Ctrl-C before its
+// interruptBatchOnce makes the next batch command see one Ctrl-C before its
 // first batch commits, and restores the real signals afterwards.
-func interruptOnce(t *testing.T) {
+func interruptBatchOnce(t *testing.T) {
 	t.Helper()
-	real := interrupts
-	interrupts = func() (<-chan os.Signal, func()) {
+	real := batchInterrupts
+	batchInterrupts = func() (<-chan os.Signal, func()) {
 		ch := make(chan os.Signal, 1)
 		ch <- os.Interrupt
 		return ch, func() {}
 	}
-	t.Cleanup(func() { interrupts = real })
+	t.Cleanup(func() { batchInterrupts = real })
 }
 
-func noInterrupt(t *testing.T) {
+func noBatchInterrupt(t *testing.T) {
 	t.Helper()
-	real := interrupts
-	interrupts = func() (<-chan os.Signal, func()) { return make(chan os.Signal), func() {} }
-	t.Cleanup(func() { interrupts = real })
+	real := batchInterrupts
+	batchInterrupts = func() (<-chan os.Signal, func()) { return make(chan os.Signal), func() {} }
+	t.Cleanup(func() { batchInterrupts = real })
 }
 
 // keyIDs lists the data key id of every stored value of col.
-func (c *cliDB) keyIDs(t *testing.T, col string) map[uint32]int {
+func (c *batchCLIDB) keyIDs(t *testing.T, col string) map[uint32]int {
 	t.Helper()
 	rows, err := c.sql.QueryContext(context.Background(), "SELECT "+col+" FROM patients WHERE "+col+" IS NOT NULL")
 	if err != nil {
@@ -59,7 +59,7 @@ func TestReencryptCommand(t *testing.T) {
 	for _, d := range testdb.All() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			c := newCLIDB(t, d)
+			c := newBatchCLIDB(t, d)
 			ring, err := phicrypt.OpenKeyring(ctx, c.sql, string(d), c.kek)
 			if err != nil {
 				t.Fatal(err)
@@ -69,7 +69,7 @@ func TestReencryptCommand(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Ctrl-C: the first batch commits, then the command stops.
-			interruptOnce(t)
+			interruptBatchOnce(t)
 			code, out, stderr := c.run(t, "reencrypt", "--table", "patients", "--batch", "7", "--rotation-wait", "1ms")
 			if code != 1 || !strings.Contains(stderr, "reencrypt patients: 7 rows") || !strings.Contains(stderr, "stopped by an interrupt after 7 rows; run the same command again to resume") || strings.Contains(stderr, "14 rows") {
 				t.Fatalf("interrupted: exit %d\n%s\n%s", code, out, stderr)
@@ -78,7 +78,7 @@ func TestReencryptCommand(t *testing.T) {
 				t.Fatalf("after the first batch: %v", ids)
 			}
 			// The rerun resumes after row 7.
-			noInterrupt(t)
+			noBatchInterrupt(t)
 			code, out, stderr = c.run(t, "reencrypt", "--table", "patients", "--batch", "7", "--rotation-wait", "1ms")
 			if code != 0 || !strings.Contains(stderr, "reencrypt patients: done, 23 rows") || strings.Contains(stderr, "28 rows") {
 				t.Fatalf("resumed: exit %d\n%s\n%s", code, out, stderr)
@@ -108,7 +108,7 @@ func TestReencryptCommand(t *testing.T) {
 func TestReindexCommand(t *testing.T) {
 	for _, d := range testdb.All() {
 		t.Run(string(d), func(t *testing.T) {
-			c := newCLIDB(t, d)
+			c := newBatchCLIDB(t, d)
 			// ssn_eq gets other bits: its tokens are rewritten by reindex;
 			// until then the index is building and verify counts its
 			// tokens as pending.
@@ -118,12 +118,12 @@ func TestReindexCommand(t *testing.T) {
 			if code != 0 || !strings.Contains(out, `"pending_reindex": 30`) {
 				t.Fatalf("building: exit %d\n%s\n%s", code, out, stderr)
 			}
-			interruptOnce(t)
+			interruptBatchOnce(t)
 			code, out, stderr = c.run(t, "reindex", "--table", "patients", "--index", "ssn_eq", "--batch", "10")
 			if code != 1 || !strings.Contains(stderr, "reindex patients.ssn_eq: 10 rows") || !strings.Contains(stderr, "after 10 rows; run the same command again to resume") || strings.Contains(stderr, "20 rows") {
 				t.Fatalf("interrupted: exit %d\n%s\n%s", code, out, stderr)
 			}
-			noInterrupt(t)
+			noBatchInterrupt(t)
 			code, out, stderr = c.run(t, "reindex", "--table", "patients", "--index", "ssn_eq", "--batch", "10")
 			if code != 0 || !strings.Contains(stderr, "reindex patients.ssn_eq: done, 20 rows") || strings.Contains(stderr, "30 rows") {
 				t.Fatalf("resumed: exit %d\n%s\n%s", code, out, stderr)
@@ -145,7 +145,7 @@ func TestReindexCommandFinishesRotation(t *testing.T) {
 	for _, d := range testdb.All() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			c := newCLIDB(t, d)
+			c := newBatchCLIDB(t, d)
 			ring, err := phicrypt.OpenKeyring(ctx, c.sql, string(d), c.kek)
 			if err != nil {
 				t.Fatal(err)
@@ -161,12 +161,12 @@ func TestReindexCommandFinishesRotation(t *testing.T) {
 			if code != 0 || !strings.Contains(out, `"pending_reindex": 60`) {
 				t.Fatalf("rotated: exit %d\n%s\n%s", code, out, stderr)
 			}
-			interruptOnce(t)
+			interruptBatchOnce(t)
 			code, out, stderr = c.run(t, "reindex", "--table", "patients", "--index", "lname_prefix", "--batch", "10", "--rotation-wait", "1ms")
 			if code != 1 || !strings.Contains(stderr, "finishing the rotation of the index key of lname") || !strings.Contains(stderr, "after 10 rows") {
 				t.Fatalf("interrupted: exit %d\n%s\n%s", code, out, stderr)
 			}
-			noInterrupt(t)
+			noBatchInterrupt(t)
 			code, out, stderr = c.run(t, "reindex", "--table", "patients", "--index", "lname_prefix", "--batch", "10")
 			if code != 0 || !strings.Contains(stderr, "done") {
 				t.Fatalf("resumed: exit %d\n%s\n%s", code, out, stderr)

@@ -61,7 +61,7 @@ func reindexRun(c *common, table, index string, batch int, wait time.Duration, s
 	if err != nil {
 		return usagef("%s", strings.TrimPrefix(err.Error(), "phicrypt: "))
 	}
-	owner, scope, err := indexOwner(s, table, index)
+	owner, scope, err := reindexOwner(s, table, index)
 	if err != nil {
 		return usagef("%s (schema %s)", err, c.schema)
 	}
@@ -81,7 +81,7 @@ func reindexRun(c *common, table, index string, batch int, wait time.Duration, s
 	if err != nil {
 		return err
 	}
-	if !rotating(keys) {
+	if !keysetRotating(keys) {
 		return b.result(db.Reindex(b.ctx, table, index, opts))
 	}
 	// A rotation of the keyset is under way: finish it, which rewrites
@@ -100,9 +100,9 @@ func reindexRun(c *common, table, index string, batch int, wait time.Duration, s
 	return b.result(err)
 }
 
-// rotating reports whether an index keyset has keys in use besides the
+// keysetRotating reports whether an index keyset has keys in use besides the
 // primary: a rotation that has not been carried through.
-func rotating(keys []cipher.KeyInfo) bool {
+func keysetRotating(keys []cipher.KeyInfo) bool {
 	for _, k := range keys {
 		if k.Status == cipher.KeyEnabled {
 			return true
@@ -111,9 +111,9 @@ func rotating(keys []cipher.KeyInfo) bool {
 	return false
 }
 
-// indexOwner finds index in table: the protected column or compound
+// reindexOwner finds index in table: the protected column or compound
 // index whose keyset it uses, and that keyset's scope.
-func indexOwner(s *sqlwrap.Schema, table, index string) (string, string, error) {
+func reindexOwner(s *sqlwrap.Schema, table, index string) (string, string, error) {
 	for _, t := range s.Tables {
 		if t.Name != table {
 			continue

@@ -82,10 +82,10 @@ func verifyRun(ctx context.Context, c *common, tables []string, opts *sqlwrap.Ve
 	defer db.Close()
 	res := verifyResult{Clean: true}
 	for _, t := range tables {
-		// A long check shows its progress on stderr every progressEvery.
+		// A long check shows its progress on stderr every batchProgressEvery.
 		start, printed := time.Now(), time.Now()
 		opts.Progress = func(rows int64) {
-			if now := time.Now(); now.Sub(printed) >= progressEvery {
+			if now := time.Now(); now.Sub(printed) >= batchProgressEvery {
 				printed = now
 				fmt.Fprintf(stderr, "verify %s: %d rows (%.0f rows/s)\n", t, rows, float64(rows)/now.Sub(start).Seconds())
 			}

@@ -23,7 +23,7 @@ import (
 // Tests of phicrypt verify, reencrypt and reindex (issue 10, items 5
 // and 6) through the command's entry point, on every dialect.
 
-const cliSchema = `version: 1
+const batchCLISchema = `version: 1
 tables:
   - name: patients
     key: id
@@ -42,8 +42,8 @@ tables:
         prefix: {transforms: "nfkc,casefold,letters", max: 4}
 `
 
-// cliDB is a database with 30 patients written through the wrapper.
-type cliDB struct {
+// batchCLIDB is a database with 30 patients written through the wrapper.
+type batchCLIDB struct {
 	d                   testdb.Dialect
 	dsn, schema, kek    string
 	kekPath             string
@@ -53,10 +53,10 @@ type cliDB struct {
 	rewriteSchemaBitsTo func(bits int)
 }
 
-func newCLIDB(t *testing.T, d testdb.Dialect) *cliDB {
+func newBatchCLIDB(t *testing.T, d testdb.Dialect) *batchCLIDB {
 	t.Helper()
 	dir := t.TempDir()
-	c := &cliDB{d: d, schema: filepath.Join(dir, "schema.yaml"), kekPath: filepath.Join(dir, "kek.json")}
+	c := &batchCLIDB{d: d, schema: filepath.Join(dir, "schema.yaml"), kekPath: filepath.Join(dir, "kek.json")}
 	if d == testdb.DialectSQLite {
 		c.dsn = "sqlite:" + filepath.Join(dir, "cli.db")
 		var err error
@@ -72,7 +72,7 @@ func newCLIDB(t *testing.T, d testdb.Dialect) *cliDB {
 	}
 	c.kek = local.URI(c.kekPath)
 	c.rewriteSchemaBitsTo = func(bits int) {
-		if err := os.WriteFile(c.schema, fmt.Appendf(nil, cliSchema, bits), 0o600); err != nil {
+		if err := os.WriteFile(c.schema, fmt.Appendf(nil, batchCLISchema, bits), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -98,7 +98,7 @@ func newCLIDB(t *testing.T, d testdb.Dialect) *cliDB {
 }
 
 // wrapper connects through the wrapper, creating what the schema needs.
-func (c *cliDB) wrapper(t *testing.T) *sqlwrap.DB {
+func (c *batchCLIDB) wrapper(t *testing.T) *sqlwrap.DB {
 	t.Helper()
 	db, err := phicrypt.ConnectFile(context.Background(), c.dsn, c.kek, c.schema)
 	if err != nil {
@@ -108,7 +108,7 @@ func (c *cliDB) wrapper(t *testing.T) *sqlwrap.DB {
 }
 
 // exec runs q with "?" placeholders.
-func (c *cliDB) exec(t *testing.T, q string, args ...any) {
+func (c *batchCLIDB) exec(t *testing.T, q string, args ...any) {
 	t.Helper()
 	if c.d == testdb.DialectPostgres {
 		for i := 1; strings.Contains(q, "?"); i++ {
@@ -120,7 +120,7 @@ func (c *cliDB) exec(t *testing.T, q string, args ...any) {
 	}
 }
 
-func (c *cliDB) ciphertext(t *testing.T, col string, id int) []byte {
+func (c *batchCLIDB) ciphertext(t *testing.T, col string, id int) []byte {
 	t.Helper()
 	var b []byte
 	if err := c.sql.QueryRowContext(context.Background(), fmt.Sprintf("SELECT %s FROM patients WHERE id = %d", col, id)).Scan(&b); err != nil {
@@ -130,7 +130,7 @@ func (c *cliDB) ciphertext(t *testing.T, col string, id int) []byte {
 }
 
 // run runs phicrypt with args and the database's common flags.
-func (c *cliDB) run(t *testing.T, args ...string) (int, string, string) {
+func (c *batchCLIDB) run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code := run(append(args, c.common...), &out, &errOut)
@@ -138,7 +138,7 @@ func (c *cliDB) run(t *testing.T, args ...string) (int, string, string) {
 }
 
 // leaks fails if text holds a value of the table.
-func (c *cliDB) leaks(t *testing.T, what, text string) {
+func (c *batchCLIDB) leaks(t *testing.T, what, text string) {
 	t.Helper()
 	for _, v := range append(append([]string{}, c.ssns...), c.names...) {
 		if strings.Contains(text, v) {
@@ -150,7 +150,7 @@ func (c *cliDB) leaks(t *testing.T, what, text string) {
 func TestVerifyCommand(t *testing.T) {
 	for _, d := range testdb.All() {
 		t.Run(string(d), func(t *testing.T) {
-			c := newCLIDB(t, d)
+			c := newBatchCLIDB(t, d)
 			code, out, stderr := c.run(t, "verify")
 			if code != 0 || !strings.Contains(out, "verify: clean") || !strings.Contains(out, "patients") {
 				t.Fatalf("clean: exit %d\n%s\n%s", code, out, stderr)
@@ -203,14 +203,14 @@ func TestVerifyCommand(t *testing.T) {
 	}
 }
 
-// stopsAfter is a KEK whose service fails after n wraps.
-type stopsAfter struct {
+// kekStopsAfter is a KEK whose service fails after n wraps.
+type kekStopsAfter struct {
 	keyprovider.KEK
 	mu sync.Mutex
 	n  int
 }
 
-func (k *stopsAfter) Wrap(ctx context.Context, pt, ad []byte) ([]byte, error) {
+func (k *kekStopsAfter) Wrap(ctx context.Context, pt, ad []byte) ([]byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.n == 0 {
@@ -224,7 +224,7 @@ func TestVerifyCommandPartialRewrap(t *testing.T) {
 	for _, d := range testdb.All() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			c := newCLIDB(t, d)
+			c := newBatchCLIDB(t, d)
 			newPath := filepath.Join(t.TempDir(), "kek2.json")
 			if err := local.Create(newPath); err != nil {
 				t.Fatal(err)
@@ -246,7 +246,7 @@ func TestVerifyCommandPartialRewrap(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The rewrap moves 2 of the 4 keysets, then the service fails.
-			if n, err := ring.Rewrap(ctx, &stopsAfter{KEK: newKEK, n: 2}); err == nil || n != 2 {
+			if n, err := ring.Rewrap(ctx, &kekStopsAfter{KEK: newKEK, n: 2}); err == nil || n != 2 {
 				t.Fatalf("partial rewrap: %d, %v", n, err)
 			}
 			c.common[5] = local.URI(newPath)
@@ -270,15 +270,15 @@ func TestVerifyCommandPartialRewrap(t *testing.T) {
 }
 
 func TestVerifyCommandProgress(t *testing.T) {
-	c := newCLIDB(t, testdb.DialectSQLite)
-	every := progressEvery
-	progressEvery = 0
-	t.Cleanup(func() { progressEvery = every })
+	c := newBatchCLIDB(t, testdb.DialectSQLite)
+	every := batchProgressEvery
+	batchProgressEvery = 0
+	t.Cleanup(func() { batchProgressEvery = every })
 	code, out, stderr := c.run(t, "verify", "--batch", "10")
 	if code != 0 || !strings.Contains(stderr, "verify patients: 10 rows") || !strings.Contains(stderr, "verify patients: 30 rows") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
-	progressEvery = every
+	batchProgressEvery = every
 	if code, _, stderr := c.run(t, "verify", "--batch", "10"); code != 0 || stderr != "" {
 		t.Fatalf("a short check prints progress: %q", stderr)
 	}
