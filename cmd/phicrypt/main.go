@@ -36,7 +36,7 @@ var commands = map[string]command{
 
 	"verify":    {"check that every value opens, every token matches and no plaintext remains", verifyCmd},
 	"reencrypt": {"move values to the current primary data key, so an old key can be retired", reencryptCmd},
-	"reindex":   {"write an index's tokens into every row (new index, changed definition)", reindexCmd},
+	"reindex":   {"write an index's tokens into every row (new index, changed definition, key rotation)", reindexCmd},
 }
 
 func usage() string {
