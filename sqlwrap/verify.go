@@ -214,6 +214,11 @@ func (db *DB) Verify(ctx context.Context, table string, opts *VerifyOptions) (*V
 	if err := v.prepare(ctx); err != nil {
 		return nil, ta.fail("verify", "", err)
 	}
+	end, err := v.beginSnapshot(ctx)
+	if err != nil {
+		return nil, ta.fail("verify", "", err)
+	}
+	defer end()
 	var after any
 	for {
 		batch, err := v.read(ctx, after, nil, o.BatchSize)
@@ -252,6 +257,10 @@ type verifier struct {
 	skip    []bool
 	defs    []*vindex
 	rowid   bool
+	// q reads the rows: on SQLite one connection in a read transaction
+	// (beginSnapshot); fts holds the FTS5 documents in that snapshot.
+	q   querier
+	fts ftsDigests
 }
 
 // vindex is one index as Verify checks it.

@@ -243,7 +243,9 @@ func TestVerifyWhileWriting(t *testing.T) {
 				}
 			}
 		}()
-		for round := 0; round < 3; round++ {
+		// At least three checks, and as many more as it takes for the
+		// writer to have written during them.
+		for round := 0; round < 3 || writes.Load() < 20 && round < 200; round++ {
 			rep, err := f.db.Verify(ctx, "patients", &VerifyOptions{BatchSize: 8})
 			if err != nil {
 				t.Fatal(err)
@@ -256,9 +258,43 @@ func TestVerifyWhileWriting(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
-		if writes.Load() < 10 {
+		if writes.Load() < 20 {
 			t.Fatalf("only %d writes during the checks", writes.Load())
 		}
 		t.Logf("%d writes during the checks", writes.Load())
 	})
+}
+
+// TestVerifyFTSExtraWords: an SQLite FTS5 document that holds every word
+// of its value and more is reported too (a MATCH query would not see it).
+func TestVerifyFTSExtraWords(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, testdb.DialectSQLite, patientSchema(24))
+	if _, err := f.pats.InsertBatch(ctx, samplePatients); err != nil {
+		t.Fatal(err)
+	}
+	cr := f.db.tables["patients"].cols["last_name"]
+	keys, err := cr.keys.Get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := verifyBloomRepr(f.db.d, cr.pre, keys, "Smith")
+	if err != nil || doc == "" {
+		t.Fatal(doc, err)
+	}
+	f.verifyExec(t, "DELETE FROM patients__last_name_prefix WHERE rowid = (SELECT rowid FROM patients WHERE id = 2)")
+	f.verifyExec(t, "INSERT INTO patients__last_name_prefix (rowid, toks) VALUES ((SELECT rowid FROM patients WHERE id = 2), ?)", doc+" g2xdeadbeef")
+	rep, err := f.db.Verify(ctx, "patients", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := verifyProblemKeys(rep); fmt.Sprint(got) != "[2 last_name last_name_prefix token_mismatch]" {
+		t.Fatalf("problems %v", got)
+	}
+	// The document as written is clean again.
+	f.verifyExec(t, "DELETE FROM patients__last_name_prefix WHERE rowid = (SELECT rowid FROM patients WHERE id = 2)")
+	f.verifyExec(t, "INSERT INTO patients__last_name_prefix (rowid, toks) VALUES ((SELECT rowid FROM patients WHERE id = 2), ?)", doc)
+	if rep, err := f.db.Verify(ctx, "patients", nil); err != nil || !rep.Clean() {
+		t.Fatalf("restored: %v %v", verifyProblemKeys(rep), err)
+	}
 }

@@ -70,7 +70,7 @@ func (v *verifier) read(ctx context.Context, after, only any, limit int) ([]*vro
 		args = append(args, after)
 	}
 	fmt.Fprintf(&q, " ORDER BY %s LIMIT %d", d.q(rt.t.Key), limit)
-	rows, err := v.ta.db.db.QueryContext(ctx, q.String(), args...)
+	rows, err := v.q.QueryContext(ctx, q.String(), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (v *verifier) readSide(ctx context.Context, batch []*vrow) error {
 			continue
 		}
 		q := fmt.Sprintf("SELECT k, tok FROM %s WHERE k IN (%s)", d.q(vi.def.side), d.placeholders(1, len(keys)))
-		rows, err := v.ta.db.db.QueryContext(ctx, q, keys...)
+		rows, err := v.q.QueryContext(ctx, q, keys...)
 		if err != nil {
 			return err
 		}
