@@ -58,11 +58,14 @@ type command struct {
 
 // commands are the subcommands by name; "keys" has its own table.
 var commands = map[string]command{
-	"scan":    {"report the columns of a database or data set that hold PHI", scanCmd},
-	"keys":    {"create, rotate, rewrap and list keys", keysCmd},
-	"find":    {"search a table through the wrapper and print the decrypted rows", findCmd},
-	"plan":    {"sample the database and size the blind indexes, with their leakage", planCmd},
-	"migrate": {"encrypt existing plaintext columns in place (resumable), or drop the plaintext", migrateCmd},
+	"scan":      {"report the columns of a database or data set that hold PHI", scanCmd},
+	"keys":      {"create, rotate, rewrap and list keys", keysCmd},
+	"find":      {"search a table through the wrapper and print the decrypted rows", findCmd},
+	"plan":      {"sample the database and size the blind indexes, with their leakage", planCmd},
+	"migrate":   {"encrypt existing plaintext columns in place (resumable), or drop the plaintext", migrateCmd},
+	"verify":    {"check that every value opens, every token matches and no plaintext remains", verifyCmd},
+	"reencrypt": {"move values to the current primary data key, so an old key can be retired", reencryptCmd},
+	"reindex":   {"write an index's tokens into every row (new index, changed definition, key rotation)", reindexCmd},
 }
 
 func usage() string {
