@@ -2,7 +2,9 @@ package sqlwrap
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -53,6 +55,11 @@ func (mw *migrateWriter) add(ctx context.Context, s *migrateSealed) error {
 		mw.groups[sig] = g
 		mw.order = append(mw.order, sig)
 	}
+	if len(g.rows) > 0 && !slices.Equal(g.rows[0].w.cols, s.w.cols) {
+		// The columns a row writes follow from those it seals; a batched
+		// UPDATE with misaligned values must never run.
+		return mw.ta.fail("migrate", "", errors.New("rows sealing the same columns write different ones"))
+	}
 	g.rows = append(g.rows, s)
 	if len(g.rows) >= mw.chunk(s) {
 		if err := mw.write(ctx, g.rows); err != nil {
@@ -77,19 +84,14 @@ func (mw *migrateWriter) flush(ctx context.Context) error {
 	return nil
 }
 
-// signature names the columns a row writes and the columns it seals.
+// signature names the columns a row seals, which determine the columns
+// it writes (their ciphertexts, tokens and compound tokens).
 func (mw *migrateWriter) signature(s *migrateSealed) string {
-	var b strings.Builder
-	for _, c := range s.w.cols {
-		b.WriteString(c)
-		b.WriteByte(',')
-	}
-	b.WriteByte('|')
+	b := make([]byte, 0, 2*len(s.sealing))
 	for _, cr := range s.sealing {
-		b.WriteString(cr.c.Name)
-		b.WriteByte(',')
+		b = append(b, byte(cr.pos>>8), byte(cr.pos))
 	}
-	return b.String()
+	return string(b)
 }
 
 // chunk is the most rows of s's kind one statement takes.

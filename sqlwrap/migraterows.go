@@ -243,7 +243,8 @@ func (ta *TableAccess) readMigrateBatch(ctx context.Context, query string, args 
 	var out []migrateRow
 	for rows.Next() {
 		r := migrateRow{cts: make([]any, len(rt.order)), plains: make([]any, len(m.cols))}
-		dest := []any{&r.key}
+		dest := make([]any, 0, 3+len(r.cts)+len(r.plains))
+		dest = append(dest, &r.key)
 		if withRowid {
 			dest = append(dest, &r.rowid)
 		}
