@@ -15,9 +15,16 @@ import (
 //
 // Every token is still written, and searches stay exact while the indexes
 // are missing: they run the same statements, which the database answers
-// by scanning the table instead of an index, so they are slower on a large
-// table. SQLite FTS5 tables and MySQL side tables are kept (they are the
-// tokens, not an index of them).
+// by scanning the table instead of an index. In migrating mode that costs
+// searches on a migrating column little: their condition already ORs the
+// token lookup with the rows not yet sealed (c IS NULL AND c__plain IS
+// NOT NULL), which no index finds, so they read the whole table anyway.
+// SQLite FTS5 tables and MySQL side tables are kept (they are the tokens,
+// not an index of them).
+//
+// It is idempotent (a migration resumed after a crash calls it again),
+// and EnsureSchema, run by any process over the table, builds the indexes
+// again: correct, only slower for the migration's remaining rows.
 //
 // Only a table in migrating mode (a protected column with its plaintext
 // column beside it) is accepted; any other is refused with ErrUnsupported,
