@@ -3,6 +3,7 @@ package blindindex
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"github.com/bits-and-blooms/bloom/v3"
 )
@@ -173,11 +174,38 @@ func (b *Bloom) Positions(prf PRF, value string) ([]int32, error) {
 	if err := checkPRF(prf, b.cfg.Name); err != nil {
 		return nil, err
 	}
-	f, err := b.valueFilter(prf, prf.Primary(), value)
+	return b.valuePositions(prf, prf.Primary(), value)
+}
+
+// valuePositions are the set bits of value's filter (valueFilter),
+// computed without building the M-bit filter: each gram's MAC sets the
+// bits bloom.Locations gives, modulo M, as BloomFilter.Add does.
+func (b *Bloom) valuePositions(prf PRF, keyID uint32, value string) ([]int32, error) {
+	r, err := b.normalize(value)
 	if err != nil {
 		return nil, err
 	}
-	return positions(f), nil
+	grams, err := b.valueGrams(r)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := b.macs.pool(prf, keyID)
+	if err != nil {
+		return nil, fmt.Errorf("index %s: %w", b.cfg.Name, err)
+	}
+	st := pool.Get().(*macState)
+	defer pool.Put(st)
+	m, k := uint64(max(1, b.cfg.M)), max(1, b.cfg.K)
+	out := make([]int32, 0, len(grams)*int(k))
+	for _, g := range grams {
+		st.msg = append(st.msg[:0], g...)
+		st.sum()
+		for _, l := range bloom.Locations(st.mac, k) {
+			out = append(out, int32(l%m))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
 
 // Bytes returns the same filter as M/8 bytes, bit i in byte i/8 at weight
@@ -196,11 +224,7 @@ func (b *Bloom) Bytes(prf PRF, value string) ([]byte, error) {
 // PositionsFor returns the positions of value under a given key id, for
 // rotation backfills.
 func (b *Bloom) PositionsFor(prf PRF, keyID uint32, value string) ([]int32, error) {
-	f, err := b.valueFilter(prf, keyID, value)
-	if err != nil {
-		return nil, err
-	}
-	return positions(f), nil
+	return b.valuePositions(prf, keyID, value)
 }
 
 func (b *Bloom) valueFilter(prf PRF, keyID uint32, value string) (*bloom.BloomFilter, error) {

@@ -18,6 +18,11 @@ type Row map[string]any
 // DB is a database whose protected columns the wrapper seals and indexes.
 // It is safe for concurrent use.
 type DB struct {
+	// migrateAfterRead, when set (by tests), runs between a MigrateRows
+	// batch's read and its writes: a write it makes is one that got
+	// there first.
+	migrateAfterRead func(ctx context.Context, ta *TableAccess)
+
 	db      *sql.DB
 	d       *dialect
 	ring    *cipher.Keyring

@@ -75,24 +75,8 @@ func (db *DB) ensureTable(ctx context.Context, rt *tableRT) error {
 			return fmt.Errorf("add column %s: %w", c.name, err)
 		}
 	}
-	for _, c := range cols {
-		if c.index == "" {
-			continue
-		}
-		name := indexName(t.Name, c.name)
-		var stmt string
-		switch {
-		case c.index == "gin":
-			// fastupdate off: rows go straight into the index instead of a
-			// pending list, which the planner costs as a full scan until the
-			// next vacuum, so searches right after a bulk load stayed slow.
-			stmt = fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s USING GIN (%s) WITH (fastupdate = off)", d.q(name), d.q(t.Name), d.q(c.name))
-		default:
-			stmt = fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", d.q(name), d.q(t.Name), d.q(c.name))
-		}
-		if _, err := db.db.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("create index %s: %w", name, err)
-		}
+	if err := db.createTokenIndexes(ctx, rt); err != nil {
+		return err
 	}
 	for _, br := range rt.side {
 		if d.fts {
@@ -112,6 +96,32 @@ func (db *DB) ensureTable(ctx context.Context, rt *tableRT) error {
 		stmt = fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (k)", d.q(indexName(br.table, "k")), d.q(br.table))
 		if _, err := db.db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("create index on %s: %w", br.table, err)
+		}
+	}
+	return nil
+}
+
+// createTokenIndexes creates the indexes of rt's token columns that do
+// not exist.
+func (db *DB) createTokenIndexes(ctx context.Context, rt *tableRT) error {
+	d, t := rt.d, rt.t
+	for _, c := range rt.storage() {
+		if c.index == "" {
+			continue
+		}
+		name := indexName(t.Name, c.name)
+		var stmt string
+		switch {
+		case c.index == "gin":
+			// fastupdate off: rows go straight into the index instead of a
+			// pending list, which the planner costs as a full scan until the
+			// next vacuum, so searches right after a bulk load stayed slow.
+			stmt = fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s USING GIN (%s) WITH (fastupdate = off)", d.q(name), d.q(t.Name), d.q(c.name))
+		default:
+			stmt = fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", d.q(name), d.q(t.Name), d.q(c.name))
+		}
+		if _, err := db.db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("create index %s: %w", name, err)
 		}
 	}
 	return nil

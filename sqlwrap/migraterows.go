@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync/atomic"
 )
 
 // MigrateRange selects the rows MigrateRows works on: those with a key
@@ -55,7 +57,10 @@ type BadValue struct {
 // rows, or a wrapper write that got there first, wins.
 //
 // It reads the whole range with one SELECT (locking its rows on
-// PostgreSQL and MySQL) and writes one UPDATE per row that needs one. On
+// PostgreSQL and MySQL), seals the rows with a worker per core, and writes
+// them with one UPDATE per row on MySQL and one UPDATE of up to 128 rows
+// that write the same columns on SQLite and PostgreSQL (each row still
+// guarded on its own). On
 // a table from a Tx (DB.BeginTx, DB.WithTx) it runs inside that
 // transaction, so that a batch and its checkpoint commit together;
 // otherwise in a transaction of its own.
@@ -166,31 +171,37 @@ func (ta *TableAccess) migrate(ctx context.Context, m *migration, after, through
 	if err != nil {
 		return nil, ta.fail("migrate", "", err)
 	}
+	if f := ta.db.migrateAfterRead; f != nil {
+		f(ctx, ta)
+	}
 	res := &MigrateResult{Rows: len(batch)}
 	if len(batch) > 0 {
 		res.Last = batch[len(batch)-1].key
 	}
-	// The next rows are sealed while the database writes the current
-	// one: sealing and SQLite's write path each take a core.
+	// The rows are sealed by a worker per core, ahead of the writes: the
+	// database writes each row as soon as it and the rows before it are
+	// sealed.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sealed := make(chan *migrateSealed, 64)
-	go func() {
-		defer close(sealed)
-		for i := range batch {
-			s := ta.sealMigrateRow(ctx, m, &batch[i])
-			select {
-			case sealed <- s:
-			case <-ctx.Done():
-				return
-			}
-			if s.err != nil {
-				return
-			}
-		}
-	}()
+	sealed := ta.sealMigrateBatch(ctx, m, batch)
 	var rowids []any
 	var ws []*written
+	mw := &migrateWriter{ta: ta, groups: map[string]*migrateGroup{}, written: func(s *migrateSealed) error {
+		res.Sealed += len(s.sealing)
+		if err := ta.writeSide(ctx, s.r.key, s.w, true); err != nil {
+			return err
+		}
+		if withRowid && len(s.w.fts) > 0 {
+			rowids, ws = append(rowids, s.r.rowid), append(ws, s.w)
+			if len(ws) == multiRowChunk {
+				if err := ta.writeFTS(ctx, rowids, ws); err != nil {
+					return err
+				}
+				rowids, ws = rowids[:0], ws[:0]
+			}
+		}
+		return nil
+	}}
 	for s := range sealed {
 		if s.err != nil {
 			return nil, s.err
@@ -199,26 +210,15 @@ func (ta *TableAccess) migrate(ctx context.Context, m *migration, after, through
 		if s.w == nil {
 			continue
 		}
-		n, err := ta.writeMigrateRow(ctx, s)
-		if err != nil {
+		if err := mw.add(ctx, s); err != nil {
 			return nil, err
 		}
-		if n == 0 {
-			continue
-		}
-		res.Sealed += n
-		if err := ta.writeSide(ctx, s.r.key, s.w, true); err != nil {
-			return nil, err
-		}
-		if withRowid && len(s.w.fts) > 0 {
-			rowids, ws = append(rowids, s.r.rowid), append(ws, s.w)
-			if len(ws) == multiRowChunk {
-				if err := ta.writeFTS(ctx, rowids, ws); err != nil {
-					return nil, err
-				}
-				rowids, ws = rowids[:0], ws[:0]
-			}
-		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := mw.flush(ctx); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -243,7 +243,8 @@ func (ta *TableAccess) readMigrateBatch(ctx context.Context, query string, args 
 	var out []migrateRow
 	for rows.Next() {
 		r := migrateRow{cts: make([]any, len(rt.order)), plains: make([]any, len(m.cols))}
-		dest := []any{&r.key}
+		dest := make([]any, 0, 3+len(r.cts)+len(r.plains))
+		dest = append(dest, &r.key)
 		if withRowid {
 			dest = append(dest, &r.rowid)
 		}
@@ -268,6 +269,66 @@ func (ta *TableAccess) readMigrateBatch(ctx context.Context, query string, args 
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// sealMigrateBatch seals the rows of batch with one worker per core and
+// returns them in batch order on the channel, which is closed after the
+// last row, after a row with an error, or when ctx is done.
+func (ta *TableAccess) sealMigrateBatch(ctx context.Context, m *migration, batch []migrateRow) <-chan *migrateSealed {
+	out := make(chan *migrateSealed, 64)
+	n := len(batch)
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if n == 0 {
+		close(out)
+		return out
+	}
+	// done[i] is closed once results[i] is set; at most window rows are
+	// sealed ahead of the one the writer waits for.
+	results := make([]*migrateSealed, n)
+	done := make([]chan struct{}, n)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	window := make(chan struct{}, 2*workers+64)
+	var next atomic.Int64
+	for range workers {
+		go func() {
+			for {
+				select {
+				case window <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				results[i] = ta.sealMigrateRow(ctx, m, &batch[i])
+				close(done[i])
+			}
+		}()
+	}
+	go func() {
+		defer close(out)
+		for i := range batch {
+			select {
+			case <-done[i]:
+			case <-ctx.Done():
+				return
+			}
+			<-window
+			s := results[i]
+			select {
+			case out <- s:
+			case <-ctx.Done():
+				return
+			}
+			if s.err != nil {
+				return
+			}
+		}
+	}()
+	return out
 }
 
 // migrateSealed is one row of a batch, sealed: what its UPDATE writes

@@ -25,7 +25,10 @@ type written struct {
 // (the row's stored values, which update reads for that).
 func (ta *TableAccess) seal(ctx context.Context, row, known Row, binding []byte, partial bool) (*written, error) {
 	rt := ta.rt
-	w := &written{side: map[*bloomRT][]int64{}, fts: map[*bloomRT]string{}}
+	// Room for every column a full row writes: ciphertext, equality
+	// tokens and a few prefix or Bloom columns per protected column.
+	n := len(rt.t.Plain) + 4*len(rt.order) + len(rt.comp)
+	w := &written{cols: make([]string, 0, n), args: make([]any, 0, n), side: map[*bloomRT][]int64{}, fts: map[*bloomRT]string{}}
 	for _, p := range rt.t.Plain {
 		v, ok := row[p.Name]
 		if !ok && partial {
