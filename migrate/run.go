@@ -124,6 +124,11 @@ func (m *Migrator) runTable(ctx context.Context, w *sqlwrap.DB, t *sqlwrap.Table
 	if err != nil {
 		return nil, m.fail(t.Name, err)
 	}
+	if !m.opts.KeepIndexes {
+		if err := w.DeferTokenIndexes(ctx, t.Name); err != nil {
+			return nil, m.fail(t.Name, fmt.Errorf("defer the token indexes: %w", err))
+		}
+	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	m.mu.Lock()
@@ -234,6 +239,12 @@ func (m *Migrator) runTable(ctx context.Context, w *sqlwrap.DB, t *sqlwrap.Table
 	}
 	if err != nil {
 		return res, m.resumeHint(ctx, t, err)
+	}
+	// Every row is sealed: build the token indexes once, before the
+	// table is marked done (a crash here leaves the phase as it was, and
+	// the rerun builds what is missing).
+	if err := w.CreateTokenIndexes(ctx, t.Name); err != nil {
+		return res, m.resumeHint(ctx, t, fmt.Errorf("create the token indexes: %w", err))
 	}
 	if err := m.setPhase(ctx, t.Name, PhaseDone); err != nil {
 		return res, err

@@ -45,6 +45,7 @@ func migrateCmd(args []string, stdout, stderr io.Writer) int {
 	drop := fs.Bool("drop-plaintext", false, "after the migration and a full verify, drop the __plain columns and rewrite the table")
 	batch := fs.Int("batch", migrate.DefaultBatch, "rows per transaction")
 	workers := fs.Int("workers", 0, "batches sealed in parallel (default: the number of CPUs)")
+	keep := fs.Bool("keep-indexes", false, "keep the token indexes up to date during the run instead of building them at the end (slower)")
 	skip := fs.Bool("skip-bad-rows", false, "record values that do not fit their type in phicrypt_bad_rows (key, column, reason) and go on")
 	tables := fs.String("table", "", "migrate only these tables of the schema (comma-separated)")
 	lockTimeout := fs.Duration("lock-timeout", migrate.DefaultLockTimeout, "take over a lock whose heartbeat is older than this")
@@ -64,7 +65,7 @@ func migrateCmd(args []string, stdout, stderr io.Writer) int {
 	if *dry && *drop {
 		return exit(usagef("--dry-run and --drop-plaintext exclude each other"), stderr)
 	}
-	opts := migrate.Options{Batch: *batch, Workers: *workers, SkipBadRows: *skip, LockTimeout: *lockTimeout}
+	opts := migrate.Options{Batch: *batch, Workers: *workers, SkipBadRows: *skip, KeepIndexes: *keep, LockTimeout: *lockTimeout}
 	if *tables != "" {
 		opts.Tables = strings.Split(*tables, ",")
 	}
