@@ -91,11 +91,19 @@ var known = patient{pid: 1, pubpid: "100001", title: "Ms.", fname: "Ana María",
 // ones with gaps in pid, empty middle names and cell phones, and a few
 // NULL dates of birth, as real tables have.
 func patients(n int) []patient {
-	first := []string{"James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "William",
-		"Elizabeth", "David", "Barbara", "Richard", "Susan", "Maria", "Ahmed", "José", "Mei", "Olga", "Kwame", "Zoë"}
-	last := []string{"Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
+	// Names: common ones plus made-up combinations, so that names have
+	// about as many distinct values as a real clinic's (phicrypt plan
+	// measures them).
+	first := combine([]string{"James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda",
+		"William", "Elizabeth", "David", "Barbara", "Maria", "Ahmed", "José", "Mei", "Olga", "Kwame", "Zoë"},
+		[]string{"Al", "Bri", "Ca", "Da", "El", "Fe", "Ja", "Ka", "Le", "Ma", "Na", "Ra", "Sa", "Ta", "Vi", "Za"},
+		[]string{"na", "ra", "lia", "nny", "mon", "vin", "ron", "sha", "lo", "dan", "rick", "ssa", "nton", "mir", "ine", "el", "ah"})
+	last := combine([]string{"Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
 		"Martinez", "Hernandez", "Lopez", "Wilson", "Anderson", "Taylor", "Thomas", "Nguyen", "Kim", "Patel",
-		"Müller", "O'Brien", "Nunes"}
+		"Müller", "O'Brien", "Nunes"},
+		[]string{"Ash", "Black", "Brad", "Carl", "Dun", "Elling", "Fair", "Good", "Hart", "Kings", "Lang", "Mar",
+			"North", "Pem", "Rad", "Stan", "Thorn", "Wake", "Whit", "Wins", "Ox", "Bel", "Cran", "Hol"},
+		[]string{"ford", "well", "ton", "ley", "wood", "by", "ham", "field", "more", "worth", "dale", "stead", "bridge", "croft"})
 	places := [][3]string{{"Springfield", "IL", "627"}, {"Columbus", "OH", "432"}, {"Austin", "TX", "787"},
 		{"Portland", "OR", "972"}, {"Madison", "WI", "537"}, {"Raleigh", "NC", "276"}}
 	streets := []string{"Main St", "Oak Ave", "Maple Dr", "Cedar Ln", "Pine St", "Lakeview Rd"}
@@ -130,6 +138,21 @@ func patients(n int) []patient {
 			p.dob = time.Date(1925+rng.IntN(95), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 		}
 		out = append(out, p)
+	}
+	return out
+}
+
+// combine is common followed by every root+ending; the common names come
+// up more often (pick draws from it with repeats).
+func combine(common, roots, endings []string) []string {
+	var out []string
+	for range 8 {
+		out = append(out, common...)
+	}
+	for _, r := range roots {
+		for _, e := range endings {
+			out = append(out, r+e)
+		}
 	}
 	return out
 }
