@@ -112,6 +112,7 @@ func runMigrate(ctx context.Context, c *common, opts migrate.Options, dry, drop 
 	if err != nil {
 		return err
 	}
+	fmt.Fprintln(stderr, "phicrypt: migrate: plaintext columns renamed to c__plain; from now on every writer must use the wrapper")
 	prog := newProgress(stderr)
 	m.SetProgress(prog.update)
 	results, err := m.Run(ctx, w)
