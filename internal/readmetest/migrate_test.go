@@ -88,6 +88,9 @@ func TestReadmeEncryptingExistingTable(t *testing.T) {
 			t.Fatalf("README command %q: exit %d\nstdout:\n%s\nstderr:\n%s", cmd, code, stdout, stderr)
 		}
 		args := commandArgs(cmd)
+		if len(args) > 0 && args[0] == "migrate" && !has(args, "--dry-run") && !strings.Contains(stderr, "every writer must use the wrapper") {
+			t.Errorf("migrate did not print the line the README tells the reader to wait for:\n%s", stderr)
+		}
 		switch {
 		case strings.HasPrefix(cmd, legacyCmd):
 			legacyWritten = true
