@@ -106,7 +106,7 @@ func planFor(field string, x float64, rows int64, compound, force bool) (blindin
 		// At most one value per row.
 		x = r
 	case r == 0:
-		r = max(x, assumedRows)
+		r = assumedRows
 	}
 	x = min(x, r)
 	p, err := blindindex.PlanEquality(blindindex.EqualityRequest{
