@@ -395,6 +395,18 @@ func (m *Migrator) dropPostgres(ctx context.Context, t *sqlwrap.Table, plain []s
 		}
 		dr.Rewrite = append(dr.Rewrite, s)
 	}
+	// The planner's statistics (pg_statistic) held most common values and
+	// histogram bounds of the plaintext columns; DROP COLUMN deletes those
+	// rows, but their bytes stay in the catalog's pages until it is
+	// rewritten, which only a superuser may do.
+	if _, err := m.db.ExecContext(ctx, "VACUUM FULL pg_catalog.pg_statistic"); err != nil {
+		dr.Notes = append(dr.Notes, "VACUUM FULL pg_catalog.pg_statistic was refused ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the planner statistics of the dropped columns (common values, histogram bounds) stay in the catalog's pages until a superuser runs it")
+	} else {
+		dr.Rewrite = append(dr.Rewrite, "VACUUM FULL pg_catalog.pg_statistic")
+	}
+	if _, err := m.db.ExecContext(ctx, "ANALYZE "+m.q(t.Name)); err == nil {
+		dr.Rewrite = append(dr.Rewrite, "ANALYZE "+m.q(t.Name))
+	}
 	if _, err := m.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
 		dr.Notes = append(dr.Notes, "CHECKPOINT was refused ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the old table files are removed at the next checkpoint; a superuser or a member of pg_checkpoint can run CHECKPOINT now")
 	} else {
@@ -421,6 +433,16 @@ func (m *Migrator) dropMySQL(ctx context.Context, t *sqlwrap.Table, plain []stri
 		}
 		dr.Rewrite = append(dr.Rewrite, s)
 	}
+	// Engine-independent statistics (mysql.column_stats, an Aria table)
+	// held the plaintext columns' minimum and maximum values: DROP COLUMN
+	// deletes those rows, and rebuilding the table removes their bytes.
+	for _, s := range []string{"OPTIMIZE TABLE mysql.column_stats"} {
+		if _, err := m.db.ExecContext(ctx, s); err != nil {
+			dr.Notes = append(dr.Notes, s+" was refused ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the statistics of the dropped columns (their minimum and maximum values) may stay in mysql.column_stats' file until an administrator runs it")
+			continue
+		}
+		dr.Rewrite = append(dr.Rewrite, s)
+	}
 	return nil
 }
 
@@ -438,13 +460,13 @@ func Outside(dialect string) []string {
 			"blocks of the old file and WAL contents on the disk itself, which the filesystem or SSD may keep after they are freed: use full-disk encryption")
 	case "postgres":
 		out = append(out,
-			"the write-ahead log: WAL segments in pg_wal until they are recycled, archived WAL (archive_command, pgBackRest, Barman, WAL-G) and PITR base backups",
+			"the write-ahead log: WAL segments in pg_wal until new WAL overwrites them (a CHECKPOINT recycles old segments by renaming them, which keeps their contents), archived WAL (archive_command, pgBackRest, Barman, WAL-G) and PITR base backups",
 			"streaming and logical replicas (and replication slots holding WAL for them): run the drop on the primary and let them replay it, then rebuild replicas that must hold no plaintext",
 			"server logs that recorded statements with values (log_statement, auto_explain, pg_stat_statements texts)")
 	case "mysql":
 		out = append(out,
 			"binary logs (row-based binlogs hold every row image with its plaintext) and the relay logs of replicas: purge them (PURGE BINARY LOGS) once no replica needs them",
-			"the InnoDB redo log and undo logs, and the doublewrite buffer, until they are overwritten",
+			"the InnoDB redo log (ib_logfile0) and undo logs (ibdata1, undo001…), and the doublewrite buffer, until they are overwritten",
 			"the general query log and slow query log, when enabled, and mariabackup/mysqldump backups")
 	}
 	return out
