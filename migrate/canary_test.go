@@ -24,8 +24,10 @@ import (
 // emails, before the migration (it must find them: the grep works) and
 // after --drop-plaintext. The files of the table's own database
 // (PostgreSQL base/<oid>/, MariaDB <datadir>/<db>/: the table, its
-// indexes, TOAST and the catalog) must hold none. The write-ahead log,
-// redo and undo logs still do: the test logs which files, and asserts
+// indexes, TOAST and the catalog) must hold none, and neither may
+// PostgreSQL's pg_wal (--drop-plaintext writes its segments over as a
+// superuser). MariaDB's redo log (ib_logfile0) and undo logs / system
+// tablespace (ibdata1) still do: the test logs which files, and asserts
 // that Outside names each such location.
 //
 // The grep needs the server's files, so this test fails (it does not
@@ -202,6 +204,13 @@ func dropAndGrepServer(t *testing.T, d testdb.Dialect) {
 	t.Logf("after: %s", describe(after))
 	if inTable := canaries.grepDir(t, tableDir); len(inTable) > 0 {
 		t.Errorf("canaries in the table's database directory after --drop-plaintext: %s", describe(inTable))
+	}
+	// PostgreSQL's pg_wal is written over when the user may (the test's is
+	// a superuser): nothing may remain there either.
+	if d == testdb.DialectPostgres {
+		if inWAL := canaries.grepDir(t, filepath.Join(dataDir, "pg_wal")); len(inWAL) > 0 {
+			t.Errorf("canaries in pg_wal after --drop-plaintext as a superuser: %s", describe(inWAL))
+		}
 	}
 	outside := strings.Join(Outside(string(d)), "\n")
 	for file := range after {

@@ -411,8 +411,63 @@ func (m *Migrator) dropPostgres(ctx context.Context, t *sqlwrap.Table, plain []s
 		dr.Notes = append(dr.Notes, "CHECKPOINT was refused ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the old table files are removed at the next checkpoint; a superuser or a member of pg_checkpoint can run CHECKPOINT now")
 	} else {
 		dr.Rewrite = append(dr.Rewrite, "CHECKPOINT")
+		m.cyclePostgresWAL(ctx, dr)
 	}
 	return nil
+}
+
+// maxWALCycles bounds the segment switches of cyclePostgresWAL (16 GB of
+// WAL at the default segment size).
+const maxWALCycles = 1024
+
+// cyclePostgresWAL overwrites the WAL segments in pg_wal that hold the
+// dropped plaintext. A checkpoint recycles old segments by renaming them
+// to future names, contents and all; a recycled segment's old contents go
+// only when it becomes the current segment and is finished (a switch pads
+// it to its end). So after one pg_switch_wal and CHECKPOINT, every old
+// segment is gone or renamed to a name at most the highest in pg_wal, and
+// switching on until the current segment is past that name writes each
+// of them over. It needs a superuser (or grants on pg_switch_wal and
+// pg_ls_waldir); without them, a note says so.
+func (m *Migrator) cyclePostgresWAL(ctx context.Context, dr *DropResult) {
+	refused := func(s string, err error) {
+		dr.Notes = append(dr.Notes, s+" was refused ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the WAL segments in pg_wal keep the plaintext until new WAL overwrites them; a superuser can rerun migrate --drop-plaintext to write them over")
+	}
+	cycle := func() bool {
+		for _, s := range []string{"SELECT pg_switch_wal()", "CHECKPOINT"} {
+			if _, err := m.db.ExecContext(ctx, s); err != nil {
+				refused(s, err)
+				return false
+			}
+		}
+		return true
+	}
+	if !cycle() {
+		return
+	}
+	var last string
+	if err := m.db.QueryRowContext(ctx, "SELECT max(name) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'").Scan(&last); err != nil {
+		refused("pg_ls_waldir()", err)
+		return
+	}
+	for n := 1; ; n++ {
+		var cur string
+		if err := m.db.QueryRowContext(ctx, "SELECT pg_walfile_name(pg_current_wal_lsn())").Scan(&cur); err != nil {
+			refused("pg_walfile_name(pg_current_wal_lsn())", err)
+			return
+		}
+		if cur > last {
+			dr.Rewrite = append(dr.Rewrite, fmt.Sprintf("SELECT pg_switch_wal(); CHECKPOINT (%d times, until every WAL segment in pg_wal up to %s was written over)", n, last))
+			return
+		}
+		if n >= maxWALCycles {
+			dr.Notes = append(dr.Notes, fmt.Sprintf("pg_wal holds WAL segments up to %s; %d were written over, the rest keep old contents: rerun migrate --drop-plaintext to go on", last, n))
+			return
+		}
+		if !cycle() {
+			return
+		}
+	}
 }
 
 func (m *Migrator) dropMySQL(ctx context.Context, t *sqlwrap.Table, plain []string, dr *DropResult) error {
@@ -460,7 +515,7 @@ func Outside(dialect string) []string {
 			"blocks of the old file and WAL contents on the disk itself, which the filesystem or SSD may keep after they are freed: use full-disk encryption")
 	case "postgres":
 		out = append(out,
-			"the write-ahead log: WAL segments in pg_wal until new WAL overwrites them (a CHECKPOINT recycles old segments by renaming them, which keeps their contents), archived WAL (archive_command, pgBackRest, Barman, WAL-G) and PITR base backups",
+			"the write-ahead log: archived WAL (archive_command, pgBackRest, Barman, WAL-G), PITR base backups, and WAL segments in pg_wal when --drop-plaintext could not write them over (it needs a superuser, or grants on pg_switch_wal and pg_ls_waldir: see its notes); a CHECKPOINT alone recycles old segments by renaming them, contents and all; segments kept by wal_keep_size or a replication slot stay too",
 			"streaming and logical replicas (and replication slots holding WAL for them): run the drop on the primary and let them replay it, then rebuild replicas that must hold no plaintext",
 			"server logs that recorded statements with values (log_statement, auto_explain, pg_stat_statements texts)")
 	case "mysql":
