@@ -3,6 +3,7 @@ package migrate
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -399,8 +400,18 @@ func (m *Migrator) dropPostgres(ctx context.Context, t *sqlwrap.Table, plain []s
 	// histogram bounds of the plaintext columns; DROP COLUMN deletes those
 	// rows, but their bytes stay in the catalog's pages until it is
 	// rewritten, which only a superuser may do.
-	if _, err := m.db.ExecContext(ctx, "VACUUM FULL pg_catalog.pg_statistic"); err != nil {
-		dr.Notes = append(dr.Notes, "VACUUM FULL pg_catalog.pg_statistic was refused ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the planner statistics of the dropped columns (common values, histogram bounds) stay in the catalog's pages until a superuser runs it")
+	// VACUUM skips, with a mere warning, a catalog that the user may not
+	// vacuum (only a superuser or the database's owner may): ask first.
+	var mayVacuum bool
+	err := m.db.QueryRowContext(ctx, `SELECT r.rolsuper OR pg_has_role(current_user, d.datdba, 'USAGE')
+		FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`).Scan(&mayVacuum)
+	if err == nil && mayVacuum {
+		_, err = m.db.ExecContext(ctx, "VACUUM FULL pg_catalog.pg_statistic")
+	} else if err == nil {
+		err = errors.New("only a superuser or the database's owner may vacuum pg_statistic")
+	}
+	if err != nil {
+		dr.Notes = append(dr.Notes, "VACUUM FULL pg_catalog.pg_statistic was not run ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the planner statistics of the dropped columns (common values, histogram bounds) stay in the catalog's pages until a superuser or the database's owner runs it")
 	} else {
 		dr.Rewrite = append(dr.Rewrite, "VACUUM FULL pg_catalog.pg_statistic")
 	}
@@ -408,7 +419,7 @@ func (m *Migrator) dropPostgres(ctx context.Context, t *sqlwrap.Table, plain []s
 		dr.Rewrite = append(dr.Rewrite, "ANALYZE "+m.q(t.Name))
 	}
 	if _, err := m.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
-		dr.Notes = append(dr.Notes, "CHECKPOINT was refused ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the old table files are removed at the next checkpoint; a superuser or a member of pg_checkpoint can run CHECKPOINT now")
+		dr.Notes = append(dr.Notes, "CHECKPOINT was refused ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the old table files are removed at the next checkpoint, and the WAL segments in pg_wal that hold the plaintext were not written over; a superuser can rerun migrate --drop-plaintext to do both")
 	} else {
 		dr.Rewrite = append(dr.Rewrite, "CHECKPOINT")
 		m.cyclePostgresWAL(ctx, dr)
