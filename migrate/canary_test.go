@@ -25,10 +25,10 @@ import (
 // after --drop-plaintext. The files of the table's own database
 // (PostgreSQL base/<oid>/, MariaDB <datadir>/<db>/: the table, its
 // indexes, TOAST and the catalog) must hold none, and neither may
-// PostgreSQL's pg_wal (--drop-plaintext writes its segments over as a
-// superuser). MariaDB's redo log (ib_logfile0) and undo logs / system
-// tablespace (ibdata1) still do: the test logs which files, and asserts
-// that Outside names each such location.
+// PostgreSQL's pg_wal or MariaDB's redo log (ib_logfile0), which
+// --drop-plaintext writes over as a superuser. MariaDB's undo logs in the
+// system tablespace (ibdata1) may still: the test logs which files, and
+// asserts that Outside names each such location.
 //
 // The grep needs the server's files, so this test fails (it does not
 // skip) when PHICRYPT_TEST_POSTGRES_DSN or PHICRYPT_TEST_MYSQL_DSN points
@@ -205,11 +205,11 @@ func dropAndGrepServer(t *testing.T, d testdb.Dialect) {
 	if inTable := canaries.grepDir(t, tableDir); len(inTable) > 0 {
 		t.Errorf("canaries in the table's database directory after --drop-plaintext: %s", describe(inTable))
 	}
-	// PostgreSQL's pg_wal is written over when the user may (the test's is
-	// a superuser): nothing may remain there either.
-	if d == testdb.DialectPostgres {
-		if inWAL := canaries.grepDir(t, filepath.Join(dataDir, "pg_wal")); len(inWAL) > 0 {
-			t.Errorf("canaries in pg_wal after --drop-plaintext as a superuser: %s", describe(inWAL))
+	// PostgreSQL's pg_wal and MariaDB's redo log are written over when the
+	// user may (the test's is a superuser): nothing may remain there either.
+	for file := range after {
+		if loc := serverLocation(d, file); loc == "WAL segments in pg_wal" || loc == "redo log (ib_logfile0)" {
+			t.Errorf("canaries in %s after --drop-plaintext as a superuser", file)
 		}
 	}
 	outside := strings.Join(Outside(string(d)), "\n")
@@ -264,9 +264,9 @@ func serverLocation(d testdb.Dialect, file string) string {
 	case d == testdb.DialectPostgres && strings.HasPrefix(file, "pg_wal"+string(filepath.Separator)):
 		return "WAL segments in pg_wal"
 	case d == testdb.DialectMySQL && strings.HasPrefix(base, "ib_logfile"):
-		return "redo log"
+		return "redo log (ib_logfile0)"
 	case d == testdb.DialectMySQL && (strings.HasPrefix(base, "undo") || base == "ibdata1"):
-		return "undo logs"
+		return "undo logs (ibdata1"
 	case d == testdb.DialectMySQL && base == "ib_doublewrite":
 		return "doublewrite buffer"
 	case d == testdb.DialectMySQL && strings.Contains(base, "-bin."):

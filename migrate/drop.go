@@ -509,7 +509,30 @@ func (m *Migrator) dropMySQL(ctx context.Context, t *sqlwrap.Table, plain []stri
 		}
 		dr.Rewrite = append(dr.Rewrite, s)
 	}
+	m.rewriteMariaDBRedo(ctx, dr)
 	return nil
+}
+
+// rewriteMariaDBRedo writes the InnoDB redo log anew, so that ib_logfile0
+// no longer holds the row images of the plaintext: from MariaDB 10.11 a
+// change of innodb_log_file_size makes the server write a new log file
+// and replace the old one, so the size is changed by 1 MiB and back (the
+// setting ends as it was). It needs the SUPER privilege; otherwise, or on
+// an older server, a note says so.
+func (m *Migrator) rewriteMariaDBRedo(ctx context.Context, dr *DropResult) {
+	var size int64
+	err := m.db.QueryRowContext(ctx, "SELECT @@GLOBAL.innodb_log_file_size").Scan(&size)
+	for _, s := range []int64{size + 1<<20, size} {
+		if err != nil {
+			break
+		}
+		_, err = m.db.ExecContext(ctx, fmt.Sprintf("SET GLOBAL innodb_log_file_size = %d", s))
+	}
+	if err != nil {
+		dr.Notes = append(dr.Notes, "the InnoDB redo log could not be written anew ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): ib_logfile0 keeps the plaintext until it wraps around; on MariaDB 10.11 or later an administrator can rewrite it by changing innodb_log_file_size (SET GLOBAL) and back")
+		return
+	}
+	dr.Rewrite = append(dr.Rewrite, fmt.Sprintf("SET GLOBAL innodb_log_file_size = %d, then back to %d (the redo log written anew)", size+1<<20, size))
 }
 
 // Outside lists where copies of the plaintext stay after DropPlaintext,
@@ -532,7 +555,7 @@ func Outside(dialect string) []string {
 	case "mysql":
 		out = append(out,
 			"binary logs (row-based binlogs hold every row image with its plaintext) and the relay logs of replicas: purge them (PURGE BINARY LOGS) once no replica needs them",
-			"the InnoDB redo log (ib_logfile0) and undo logs (ibdata1, undo001…), and the doublewrite buffer, until they are overwritten",
+			"the InnoDB undo logs (ibdata1, undo001…) and the doublewrite buffer until they are overwritten, and the redo log (ib_logfile0) when --drop-plaintext could not write it anew (it needs MariaDB 10.11 or later and the SUPER privilege: see its notes)",
 			"the general query log and slow query log, when enabled, and mariabackup/mysqldump backups")
 	}
 	return out
