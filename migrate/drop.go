@@ -3,6 +3,7 @@ package migrate
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -395,12 +396,89 @@ func (m *Migrator) dropPostgres(ctx context.Context, t *sqlwrap.Table, plain []s
 		}
 		dr.Rewrite = append(dr.Rewrite, s)
 	}
+	// The planner's statistics (pg_statistic) held most common values and
+	// histogram bounds of the plaintext columns; DROP COLUMN deletes those
+	// rows, but their bytes stay in the catalog's pages until it is
+	// rewritten, which only a superuser may do.
+	// VACUUM skips, with a mere warning, a catalog that the user may not
+	// vacuum (only a superuser or the database's owner may): ask first.
+	var mayVacuum bool
+	err := m.db.QueryRowContext(ctx, `SELECT r.rolsuper OR pg_has_role(current_user, d.datdba, 'USAGE')
+		FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`).Scan(&mayVacuum)
+	if err == nil && mayVacuum {
+		_, err = m.db.ExecContext(ctx, "VACUUM FULL pg_catalog.pg_statistic")
+	} else if err == nil {
+		err = errors.New("only a superuser or the database's owner may vacuum pg_statistic")
+	}
+	if err != nil {
+		dr.Notes = append(dr.Notes, "VACUUM FULL pg_catalog.pg_statistic was not run ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the planner statistics of the dropped columns (common values, histogram bounds) stay in the catalog's pages until a superuser or the database's owner runs it")
+	} else {
+		dr.Rewrite = append(dr.Rewrite, "VACUUM FULL pg_catalog.pg_statistic")
+	}
+	if _, err := m.db.ExecContext(ctx, "ANALYZE "+m.q(t.Name)); err == nil {
+		dr.Rewrite = append(dr.Rewrite, "ANALYZE "+m.q(t.Name))
+	}
 	if _, err := m.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
-		dr.Notes = append(dr.Notes, "CHECKPOINT was refused ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the old table files are removed at the next checkpoint; a superuser or a member of pg_checkpoint can run CHECKPOINT now")
+		dr.Notes = append(dr.Notes, "CHECKPOINT was refused ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the old table files are removed at the next checkpoint, and the WAL segments in pg_wal that hold the plaintext were not written over; a superuser can rerun migrate --drop-plaintext to do both")
 	} else {
 		dr.Rewrite = append(dr.Rewrite, "CHECKPOINT")
+		m.cyclePostgresWAL(ctx, dr)
 	}
 	return nil
+}
+
+// maxWALCycles bounds the segment switches of cyclePostgresWAL (16 GB of
+// WAL at the default segment size).
+const maxWALCycles = 1024
+
+// cyclePostgresWAL overwrites the WAL segments in pg_wal that hold the
+// dropped plaintext. A checkpoint recycles old segments by renaming them
+// to future names, contents and all; a recycled segment's old contents go
+// only when it becomes the current segment and is finished (a switch pads
+// it to its end). So after one pg_switch_wal and CHECKPOINT, every old
+// segment is gone or renamed to a name at most the highest in pg_wal, and
+// switching on until the current segment is past that name writes each
+// of them over. It needs a superuser (or grants on pg_switch_wal and
+// pg_ls_waldir); without them, a note says so.
+func (m *Migrator) cyclePostgresWAL(ctx context.Context, dr *DropResult) {
+	refused := func(s string, err error) {
+		dr.Notes = append(dr.Notes, s+" was refused ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the WAL segments in pg_wal keep the plaintext until new WAL overwrites them; a superuser can rerun migrate --drop-plaintext to write them over")
+	}
+	cycle := func() bool {
+		for _, s := range []string{"SELECT pg_switch_wal()", "CHECKPOINT"} {
+			if _, err := m.db.ExecContext(ctx, s); err != nil {
+				refused(s, err)
+				return false
+			}
+		}
+		return true
+	}
+	if !cycle() {
+		return
+	}
+	var last string
+	if err := m.db.QueryRowContext(ctx, "SELECT max(name) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'").Scan(&last); err != nil {
+		refused("pg_ls_waldir()", err)
+		return
+	}
+	for n := 1; ; n++ {
+		var cur string
+		if err := m.db.QueryRowContext(ctx, "SELECT pg_walfile_name(pg_current_wal_lsn())").Scan(&cur); err != nil {
+			refused("pg_walfile_name(pg_current_wal_lsn())", err)
+			return
+		}
+		if cur > last {
+			dr.Rewrite = append(dr.Rewrite, fmt.Sprintf("SELECT pg_switch_wal(); CHECKPOINT (%d times, until every WAL segment in pg_wal up to %s was written over)", n, last))
+			return
+		}
+		if n >= maxWALCycles {
+			dr.Notes = append(dr.Notes, fmt.Sprintf("pg_wal holds WAL segments up to %s; %d were written over, the rest keep old contents: rerun migrate --drop-plaintext to go on", last, n))
+			return
+		}
+		if !cycle() {
+			return
+		}
+	}
 }
 
 func (m *Migrator) dropMySQL(ctx context.Context, t *sqlwrap.Table, plain []string, dr *DropResult) error {
@@ -421,7 +499,40 @@ func (m *Migrator) dropMySQL(ctx context.Context, t *sqlwrap.Table, plain []stri
 		}
 		dr.Rewrite = append(dr.Rewrite, s)
 	}
+	// Engine-independent statistics (mysql.column_stats, an Aria table)
+	// held the plaintext columns' minimum and maximum values: DROP COLUMN
+	// deletes those rows, and rebuilding the table removes their bytes.
+	for _, s := range []string{"OPTIMIZE TABLE mysql.column_stats"} {
+		if _, err := m.db.ExecContext(ctx, s); err != nil {
+			dr.Notes = append(dr.Notes, s+" was refused ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): the statistics of the dropped columns (their minimum and maximum values) may stay in mysql.column_stats' file until an administrator runs it")
+			continue
+		}
+		dr.Rewrite = append(dr.Rewrite, s)
+	}
+	m.rewriteMariaDBRedo(ctx, dr)
 	return nil
+}
+
+// rewriteMariaDBRedo writes the InnoDB redo log anew, so that ib_logfile0
+// no longer holds the row images of the plaintext: from MariaDB 10.11 a
+// change of innodb_log_file_size makes the server write a new log file
+// and replace the old one, so the size is changed by 1 MiB and back (the
+// setting ends as it was). It needs the SUPER privilege; otherwise, or on
+// an older server, a note says so.
+func (m *Migrator) rewriteMariaDBRedo(ctx context.Context, dr *DropResult) {
+	var size int64
+	err := m.db.QueryRowContext(ctx, "SELECT @@GLOBAL.innodb_log_file_size").Scan(&size)
+	for _, s := range []int64{size + 1<<20, size} {
+		if err != nil {
+			break
+		}
+		_, err = m.db.ExecContext(ctx, fmt.Sprintf("SET GLOBAL innodb_log_file_size = %d", s))
+	}
+	if err != nil {
+		dr.Notes = append(dr.Notes, "the InnoDB redo log could not be written anew ("+strings.ReplaceAll(err.Error(), "phicrypt: ", "")+"): ib_logfile0 keeps the plaintext until it wraps around; on MariaDB 10.11 or later an administrator can rewrite it by changing innodb_log_file_size (SET GLOBAL) and back")
+		return
+	}
+	dr.Rewrite = append(dr.Rewrite, fmt.Sprintf("SET GLOBAL innodb_log_file_size = %d, then back to %d (the redo log written anew)", size+1<<20, size))
 }
 
 // Outside lists where copies of the plaintext stay after DropPlaintext,
@@ -438,13 +549,13 @@ func Outside(dialect string) []string {
 			"blocks of the old file and WAL contents on the disk itself, which the filesystem or SSD may keep after they are freed: use full-disk encryption")
 	case "postgres":
 		out = append(out,
-			"the write-ahead log: WAL segments in pg_wal until they are recycled, archived WAL (archive_command, pgBackRest, Barman, WAL-G) and PITR base backups",
+			"the write-ahead log: archived WAL (archive_command, pgBackRest, Barman, WAL-G), PITR base backups, and WAL segments in pg_wal when --drop-plaintext could not write them over (it needs a superuser, or grants on pg_switch_wal and pg_ls_waldir: see its notes); a CHECKPOINT alone recycles old segments by renaming them, contents and all; segments kept by wal_keep_size or a replication slot stay too",
 			"streaming and logical replicas (and replication slots holding WAL for them): run the drop on the primary and let them replay it, then rebuild replicas that must hold no plaintext",
 			"server logs that recorded statements with values (log_statement, auto_explain, pg_stat_statements texts)")
 	case "mysql":
 		out = append(out,
 			"binary logs (row-based binlogs hold every row image with its plaintext) and the relay logs of replicas: purge them (PURGE BINARY LOGS) once no replica needs them",
-			"the InnoDB redo log and undo logs, and the doublewrite buffer, until they are overwritten",
+			"the InnoDB undo logs (ibdata1, undo001…) and the doublewrite buffer until they are overwritten, and the redo log (ib_logfile0) when --drop-plaintext could not write it anew (it needs MariaDB 10.11 or later and the SUPER privilege: see its notes)",
 			"the general query log and slow query log, when enabled, and mariabackup/mysqldump backups")
 	}
 	return out

@@ -81,8 +81,9 @@ func openKeyset(ctx context.Context, ring *cipher.Keyring, r *cipher.Record) err
 	return err
 }
 
-// Prepare makes the tables ready for Run: it checks the KEK (CheckKEK)
-// before changing anything, creates the state tables, takes each table's
+// Prepare makes the tables ready for Run: it checks that the tables may be
+// altered and written (ErrReadOnly) and the KEK (CheckKEK) before changing
+// anything, creates the state tables, takes each table's
 // lock, renames its plaintext columns (prepareDDL), and opens the wrapper
 // over ring with EnsureSchema, which adds the ciphertext and token columns
 // and creates the missing keysets (the new columns are empty). It returns
@@ -93,6 +94,11 @@ func (m *Migrator) Prepare(ctx context.Context, ring *cipher.Keyring) (*sqlwrap.
 	plan, err := m.Plan(ctx)
 	if err != nil {
 		return nil, err
+	}
+	for _, tp := range plan.Tables {
+		if err := m.checkWritable(ctx, tp.Table, tp.Key); err != nil {
+			return nil, err
+		}
 	}
 	store, err := sqlwrap.NewKeysetStore(m.db, m.dialect)
 	if err != nil {
