@@ -17,6 +17,7 @@ var keysCommands = map[string]command{
 	"rotate":    {"add a new primary data or index key per scope", keysRotate},
 	"rewrap":    {"move every keyset to a new key encryption key", keysRewrap},
 	"list":      {"list keysets, key ids, status and KEK (never key material)", keysList},
+	"retire":    {"retire a column's old data keys once reencrypt has moved every value", keysRetire},
 }
 
 func keysUsage() string {

@@ -219,7 +219,7 @@ func runKeysRotate(ctx context.Context, c *common, sel *rotateSelection, reindex
 		res = append(res, r)
 	}
 	if valueNote {
-		notes = append(notes, "values sealed before keep their old data key (they still open); phicrypt reencrypt moves them to the new one, after which the old key can be retired")
+		notes = append(notes, "values sealed before keep their old data key (they still open); phicrypt reencrypt moves them to the new one, after which phicrypt keys retire retires the old key")
 	}
 	if indexNote {
 		notes = append(notes, "rows keep their tokens under the old index key, and queries ask both keys, until phicrypt reindex (or keys rotate --reindex, sqlwrap DB.RotateIndexKey) rewrites them; only then can the old key be retired")

@@ -21,6 +21,9 @@
 //	  [--table T [--column C | --index I]] [--purpose value|index] [--reindex]
 //	                                  one table, column or index; --reindex rewrites the
 //	                                  tokens under the new index key and retires the old one
+//	keys retire --db --schema --kek --table T --column C
+//	                                  retire the column's old data keys; refused while
+//	                                  any value is still under one (run reencrypt first)
 //	keys rewrap --db --kek OLD --new-kek NEW
 //	                                  move every keyset to another KEK, no row touched;
 //	                                  rerun until it reports none left
