@@ -3,7 +3,6 @@ package migrate
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -22,32 +21,7 @@ func TestDropPlaintextPostgresOwner(t *testing.T) {
 	}
 	name := "phicrypt_owner_" + randHex(t)
 	const pw = "owner-password-1"
-	var dbName string
-	if err := f.db.QueryRow("SELECT current_database()").Scan(&dbName); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{
-		fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", name, pw),
-		fmt.Sprintf("GRANT CONNECT ON DATABASE %q TO %s", dbName, name),
-		"GRANT USAGE, CREATE ON SCHEMA public TO " + name,
-		"ALTER TABLE patient_data OWNER TO " + name,
-	} {
-		if _, err := f.db.Exec(s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-	t.Cleanup(func() {
-		f.db.Exec("DROP OWNED BY " + name)
-		if _, err := f.db.Exec("DROP ROLE " + name); err != nil {
-			t.Errorf("drop role: %v", err)
-		}
-	})
-	var addr string
-	var port int
-	if err := f.db.QueryRow("SELECT inet_server_addr()::text, inet_server_port()").Scan(&addr, &port); err != nil {
-		t.Fatal(err)
-	}
-	owner, err := sql.Open("pgx", fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", name, pw, strings.TrimSuffix(addr, "/32"), port, dbName))
+	owner, err := sql.Open("pgx", postgresRole(t, f, name, pw, "GRANT USAGE, CREATE ON SCHEMA public TO "+name, "ALTER TABLE patient_data OWNER TO "+name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,32 +71,7 @@ func readOnlyDB(t *testing.T, f *fixture) *sql.DB {
 		}
 		dsn = (&url.URL{Scheme: "file", Path: path}).String() + "?mode=ro&_pragma=busy_timeout(10000)"
 	case testdb.DialectPostgres:
-		var db, user string
-		if err := f.db.QueryRow("SELECT current_database(), current_user").Scan(&db, &user); err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range []string{
-			fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", name, pw),
-			fmt.Sprintf("GRANT CONNECT ON DATABASE %q TO %s", db, name),
-			"GRANT USAGE ON SCHEMA public TO " + name,
-			"GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + name,
-		} {
-			if _, err := f.db.Exec(s); err != nil {
-				t.Fatalf("%s: %v", s, err)
-			}
-		}
-		t.Cleanup(func() {
-			f.db.Exec("DROP OWNED BY " + name)
-			if _, err := f.db.Exec("DROP ROLE " + name); err != nil {
-				t.Errorf("drop role: %v", err)
-			}
-		})
-		var port int
-		var addr string
-		if err := f.db.QueryRow("SELECT inet_server_addr()::text, inet_server_port()").Scan(&addr, &port); err != nil {
-			t.Fatal(err)
-		}
-		dsn = fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", name, pw, strings.TrimSuffix(addr, "/32"), port, db)
+		dsn = postgresRole(t, f, name, pw, "GRANT USAGE ON SCHEMA public TO "+name, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO "+name)
 	default:
 		var db, host string
 		if err := f.db.QueryRow("SELECT DATABASE(), SUBSTRING_INDEX(CURRENT_USER(), '@', -1)").Scan(&db, &host); err != nil {
@@ -202,4 +177,35 @@ func (f *fixture) tableNames(t *testing.T) string {
 		names = append(names, n)
 	}
 	return strings.Join(names, ",")
+}
+
+// postgresRole creates a login role name on the fixture's PostgreSQL
+// database, allowed to connect and given grants (statements run as they
+// are), drops it when the test ends, and returns its DSN.
+func postgresRole(t *testing.T, f *fixture, name, pw string, grants ...string) string {
+	t.Helper()
+	var db string
+	if err := f.db.QueryRow("SELECT current_database()").Scan(&db); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range append([]string{
+		fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", name, pw),
+		fmt.Sprintf("GRANT CONNECT ON DATABASE %q TO %s", db, name),
+	}, grants...) {
+		if _, err := f.db.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	t.Cleanup(func() {
+		f.db.Exec("DROP OWNED BY " + name)
+		if _, err := f.db.Exec("DROP ROLE " + name); err != nil {
+			t.Errorf("drop role: %v", err)
+		}
+	})
+	var addr string
+	var port int
+	if err := f.db.QueryRow("SELECT inet_server_addr()::text, inet_server_port()").Scan(&addr, &port); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", name, pw, strings.TrimSuffix(addr, "/32"), port, db)
 }
