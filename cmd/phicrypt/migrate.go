@@ -79,6 +79,11 @@ func runMigrate(ctx context.Context, c *common, opts migrate.Options, dry, drop 
 	if err != nil {
 		return usagef("%v", err)
 	}
+	for _, n := range opts.Tables {
+		if _, ok := schema.Table(n); !ok {
+			return usagef("table %q is not in the schema %s", n, c.schema)
+		}
+	}
 	sqldb, dialect, err := c.openDB(ctx)
 	if err != nil {
 		return err

@@ -159,3 +159,16 @@ func TestMigrateUsage(t *testing.T) {
 		}
 	}
 }
+
+// A --table the schema does not name is a mistake on the command line:
+// exit 2, naming the table.
+func TestMigrateUnknownTableIsUsage(t *testing.T) {
+	dsn, kek, schema := cliFixture(t, testdb.DialectSQLite)
+	for _, extra := range [][]string{{"--dry-run"}, {"--kek", kek}} {
+		args := append([]string{"migrate", "--db", dsn, "--schema", schema, "--table", "patients,nope"}, extra...)
+		code, _, stderr := runCmd(t, args...)
+		if code != 2 || !strings.Contains(stderr, "nope") {
+			t.Errorf("%v: exit %d, %s", extra, code, stderr)
+		}
+	}
+}
