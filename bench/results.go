@@ -63,6 +63,9 @@ type Alt struct {
 	P99US float64 `json:"p99_us"`
 	// RatioP50 is P50US over the plaintext p50 of the same kind.
 	RatioP50 float64 `json:"ratio_p50"`
+	// Queries is how many queries were timed (the naive baseline runs
+	// fewer than the other configurations).
+	Queries int `json:"queries"`
 }
 
 // Insert is batched insert throughput.
