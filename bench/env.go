@@ -95,7 +95,7 @@ tables:
       - name: last_name
         type: string
         max_length: 64
-        substring: {transforms: "nfkc,casefold", min: 3, max: 3, m: 2048, k: 6, reveals: equality, force: true}
+        substring: {transforms: "nfkc,casefold", min: 3, max: 3, m: 2048, k: 6, max_grams: 32, reveals: equality, force: true}
       - {name: dob, type: date}
       - {name: email, type: string, nullable: true, max_length: 254}
       - {name: phone, type: string, max_length: 32}

@@ -114,6 +114,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		logf("%s %d rows: results in %s", r.DB, n, out)
+		if n == c.rows[len(c.rows)-1] {
+			all, err := ReadResults(out)
+			if err != nil {
+				fmt.Fprintln(stderr, "bench:", err)
+				return 1
+			}
+			fmt.Fprint(stderr, FormatGoals(GoalRows(all)))
+		}
 	}
 	printSummary(stdout, results)
 	return 0
