@@ -63,6 +63,7 @@ func NewClassifier(name, sqlType string, tableColumns []string, cfg *Config) *Cl
 	wordsOnce.Do(loadWords)
 	c.col = analyzeName(name, c.cfg.siteTerms)
 	c.ctx = analyzeContext("", tableColumns, name)
+	c.colInContext()
 	c.scanner = textScanner{dates: c.dates(), mrn: c.cfg.mrn, ageLimit: c.cfg.ageLimit}
 	c.scanner.noDates = c.noTextDates()
 	return c
@@ -73,6 +74,8 @@ func NewClassifier(name, sqlType string, tableColumns []string, cfg *Config) *Cl
 func (c *Classifier) SetTable(table string) {
 	c.table = table
 	c.ctx = analyzeContext(table, c.columns, c.name)
+	c.col = analyzeName(c.name, c.cfg.siteTerms)
+	c.colInContext()
 	c.scanner.noDates = c.noTextDates()
 }
 

@@ -224,7 +224,7 @@ var (
 		"imported", "export", "exported", "extract", "extracted", "audit", "processed", "process", "deleted",
 		"delete", "del", "archived", "archive", "entered", "entry", "row", "sys", "system", "db", "dw", "edw",
 		"lastmod", "ingest", "ingested", "build", "built", "schema", "migration", "job", "partition", "cutover",
-		"release", "stamp", "changed", "change", "last_modified", "asof")
+		"release", "stamp", "changed", "change", "last_modified", "asof", "voided", "void")
 	// Tokens that mark a date as the validity of a record: about the
 	// person on a member's row (coverage), about the code on a reference
 	// table.
@@ -340,7 +340,11 @@ var segWords = wordSet("patient", "pat", "pt", "last", "first", "middle", "maide
 	"license", "driver", "drivers", "passport", "credit", "card", "npi", "dea", "mbi", "person", "surname",
 	"fname", "lname", "deceased", "procedure", "surgery", "appointment", "appt", "sur", "nick", "legal",
 	"preferred", "primary", "secondary", "user", "provider", "physician", "id", "key", "type", "created",
-	"updated", "modified", "effective", "load", "version", "year", "yr", "beneficiary", "device", "serial")
+	"updated", "modified", "effective", "load", "version", "year", "yr", "beneficiary", "device", "serial",
+	// Related people and their contact data: "guardiancity",
+	// "guardianpostalcode", "mothersname", "emergencyphone".
+	"guardian", "guardians", "mothers", "fathers", "parent", "parents", "kin", "next", "relative", "caregiver",
+	"employer", "occupation", "biz", "contacts", "postal")
 
 // finalPieces may end a run-together token ("mobileno", "birthdt") but
 // are too short to be trusted elsewhere in it.
@@ -450,6 +454,15 @@ type colName struct {
 	term     string
 	// Properties that steer the value checks.
 	refDate, validityDate, eventDate, genericDate bool
+	// productDate: the date of a product or document ("vis_date",
+	// "lot_expiration_date"); expiry: a validity date that ends
+	// something ("expiration_date"), a product's when the table lists
+	// lots or manufacturers.
+	productDate, expiry bool
+	// related: the name is about a person related to the patient
+	// ("contact_relationship", "guardian", "nok"), whose name the
+	// values may hold.
+	related bool
 	// cryptic names say nothing at all ("c1", "fld_07", "FIELD7").
 	cryptic                   bool
 	birthYear                 bool
@@ -602,6 +615,10 @@ func analyzeNameUncached(name string, extra map[string]termDef) colName {
 			c.eventDate = true
 		case has(systemDateWords) || strings.Contains(joined, "as_of"):
 			c.refDate = true
+		case has(objectDateWords) && !has(handedDateWords):
+			// "vis_date", "lot_expiration_date": a product's or a
+			// document's date, not a person's.
+			c.productDate = true
 		case has(eventDateWords):
 			c.eventDate = true
 		case has(validityDateWords):
@@ -616,6 +633,11 @@ func analyzeNameUncached(name string, extra map[string]termDef) colName {
 			c.typ, c.strength, c.term = "date", weakTerm, joined
 		}
 	}
+	if c.typ == "" && !hasDateWord && len(toks) > 0 && recordStampWords[toks[len(toks)-1]] {
+		// "last_updated", "modified", "created": a record timestamp
+		// without a date word is still one (docs/SCAN.md).
+		c.refDate = true
+	}
 	if c.typ == "" && !hasDateWord && has(eventDateWords) && has(validityDateWords) {
 		// "service_thru", "admit_from": a clinical event's bound.
 		c.eventDate = true
@@ -627,6 +649,8 @@ func analyzeNameUncached(name string, extra map[string]termDef) colName {
 		c.eventDate = true
 	}
 
+	c.expiry = has(expiryWords)
+	c.related = has(relatedWords)
 	if c.age && has(ageUnitNotYears) {
 		c.ageNotYears = true
 	}
@@ -696,6 +720,14 @@ type tableContext struct {
 	drug, org, ref, log, person bool
 	// geo: a reference list of places (ZIP codes, counties).
 	geo bool
+	// linked: a sibling column, linkCol, ties each row to a patient or
+	// a stay of one (links.go); staff: a table of the site's staff;
+	// employer: a table of a linked person's employer (context.go).
+	linked, staff, employer bool
+	// product: the rows list lots or products (a "lot_number" or
+	// "manufacturer" sibling).
+	product bool
+	linkCol string
 }
 
 // Sibling tokens that make a table about people.
@@ -763,5 +795,6 @@ func analyzeContext(table string, columns []string, self string) tableContext {
 			ctx.person = true
 		}
 	}
+	ctx.refine(table, columns, self)
 	return ctx
 }

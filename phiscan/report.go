@@ -49,6 +49,17 @@ type ColumnReport struct {
 	Min *float64 `json:"min,omitempty"`
 	// Example is a masked example value (pattern and length only).
 	Example string `json:"example,omitempty"`
+	// Subject says whose identifiers the column holds: "patient",
+	// "staff" (names, contact data and numbers of the site's users and
+	// clinicians) or "organisation" (of facilities, pharmacies, payers).
+	// A "none" column has subject "organisation" when it holds an
+	// organisation's contact data that the table's context ruled out as
+	// PHI; otherwise a "none" column has no subject.
+	Subject string `json:"subject,omitempty"`
+	// NameOnly marks a verdict that rests on the column name alone: the
+	// column had no non-empty value to check. Such a column is not known
+	// to hold PHI.
+	NameOnly bool `json:"name_only,omitempty"`
 }
 
 // TableReport is the result for one table or file.

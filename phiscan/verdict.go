@@ -46,7 +46,7 @@ func (c *Classifier) Report() ColumnReport {
 			Detail: "values are phicrypt ciphertexts (docs/FORMAT.md §1)"}}
 		return r
 	}
-	cands := c.candidates()
+	cands, removed := c.candidates()
 	slices.SortStableFunc(cands, func(a, b candidate) int {
 		switch {
 		case a.conf > b.conf:
@@ -78,6 +78,7 @@ func (c *Classifier) Report() ColumnReport {
 		// Confidence that the column is not PHI.
 		r.Confidence = round3(1 - best)
 	}
+	c.explain(&r, removed)
 	// The minimum of an identifier column would be an identifier.
 	if c.allNumeric && c.counts[cNumeric] > 0 {
 		safe := true
@@ -103,7 +104,7 @@ func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // candidates computes the confidence of every PHI type the name or the
 // values point to.
-func (c *Classifier) candidates() []candidate {
+func (c *Classifier) candidates() ([]candidate, []candidate) {
 	var out []candidate
 	n := float64(c.nonNull)
 	cnt := func(k int) float64 { return float64(c.counts[k]) }
@@ -377,19 +378,27 @@ func (c *Classifier) candidates() []candidate {
 
 	// An organisation's address and phone, and a reference list of
 	// places, are about no person.
+	var removed []candidate
 	if (c.ctx.org || c.ctx.ref && c.ctx.geo) && !c.ctx.person {
 		out = slices.DeleteFunc(out, func(cd candidate) bool {
 			switch cd.typ {
 			case "address", "city", "zip", "phone", "fax", "email", "url":
+				removed = append(removed, cd)
 				return true
 			}
 			return false
 		})
 	}
 	if (c.ctx.ref || c.ctx.drug) && !c.ctx.person {
-		out = slices.DeleteFunc(out, func(cd candidate) bool { return cd.typ == "url" })
+		out = slices.DeleteFunc(out, func(cd candidate) bool {
+			if cd.typ == "url" {
+				removed = append(removed, cd)
+				return true
+			}
+			return false
+		})
 	}
-	return out
+	return out, removed
 }
 
 // nameCandidate judges whether the values are people's names.
@@ -463,17 +472,26 @@ func (c *Classifier) dateStrength() (typ string, s float64) {
 	col, ctx := c.col, c.ctx
 	people := ctx.person && !ctx.log
 	switch {
-	case col.refDate:
+	case col.refDate, col.productDate:
 		return "", 0
 	case col.typ == "birth_date" || col.typ == "death_date":
 		return col.typ, max(col.strength, strongTerm)
 	case col.eventDate:
 		return "date", strongTerm
+	case col.validityDate && col.expiry && (ctx.drug || ctx.product):
+		// A lot's or a product's expiry, on a row that lists lots.
+		return "", 0
 	case col.validityDate:
-		if people {
+		switch {
+		case people:
 			return "date", 0.7
+		case ctx.log && ctx.linked:
+			return "date", weakTerm
 		}
 		return "", 0
+	case ctx.log && ctx.linked:
+		// A log linked to a patient: lowered, not silenced.
+		return "date", weakTerm
 	case ctx.log || ctx.ref && !ctx.person || ctx.org && !ctx.person:
 		return "", 0
 	case people || col.cryptic:
@@ -588,7 +606,7 @@ func (c *Classifier) compat(typ string, n float64) float64 {
 		x = cnt(cAt)
 	case "zip":
 		x = cnt(cZIP5, cZIP5Bad, cZIP4, cZIPShort)
-	case "address", "city":
+	case "address", "city", "employer":
 		x = cnt(cLetters)
 	case "birth_date", "death_date", "date":
 		x = cnt(cDate, cDatePartial, cDateInt, cDateSerial)
