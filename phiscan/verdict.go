@@ -436,7 +436,9 @@ func (c *Classifier) nameCandidate(n float64) (string, float64) {
 		v = 0.85 * ramp(hs, 0.1, 0.4)
 	case diverse:
 		v = 0.85 * ramp(hs, 0.15, 0.35)
-	case col.typ == "name":
+	case col.typ == "name" || col.related:
+		// A related person's column ("contact_relationship") holds
+		// their name as often as the relationship.
 		v = 0.85 * ramp(hs, 0.25, 0.5)
 	default:
 		v = 0.85 * ramp(hs, 0.35, 0.6)
