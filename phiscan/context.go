@@ -142,27 +142,6 @@ func (c *Classifier) subject(v Verdict, types []string) string {
 	return SubjectPatient
 }
 
-// Name words for dates (names.go).
-var (
-	// objectDateWords mark the date of a product or a document.
-	objectDateWords = wordSet("vis", "edition", "publication", "leaflet", "monograph", "lot", "kit", "product",
-		"package", "formulary", "catalog", "catalogue", "price", "pricing", "fee", "contract")
-	// handedDateWords mark the date a document was handed to someone:
-	// about the person after all ("vis_given_date").
-	handedDateWords = wordSet("given", "presented", "provided", "received", "signed", "handed", "education")
-	// recordStampWords end names of record timestamps that carry no
-	// date word: "last_updated", "modified", "created".
-	recordStampWords = wordSet("updated", "modified", "created", "changed", "inserted", "loaded", "deleted",
-		"archived", "synced", "refreshed", "imported", "exported", "processed", "lastmod", "lastupdate",
-		"last_update", "voided", "retired")
-	// expiryWords mark a validity date that ends something.
-	expiryWords = wordSet("expiry", "expiration", "expire", "expires", "expired", "exp")
-	// relatedWords mark a person related to the patient.
-	relatedWords = wordSet("guardian", "guardians", "contact", "emergency", "nok", "kin", "relative",
-		"relationship", "mother", "mothers", "father", "fathers", "spouse", "parent", "parents", "caregiver",
-		"guarantor", "sibling", "partner")
-)
-
 // explain adds to a report what the context did: the subject of the
 // identifiers, the rule that forced a "none" or lowered the confidence,
 // and whether the verdict rests on the column name alone.

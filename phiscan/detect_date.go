@@ -337,3 +337,17 @@ func floorDiv(a, b int64) int64 {
 	}
 	return q
 }
+
+// ymdHMS reads yyyymmddhhmm (n = 12) or yyyymmddhhmmss (n = 14) digits.
+func ymdHMS(x uint64, n int) (ymd, bool) {
+	if n == 14 {
+		if x%100 > 59 {
+			return 0, false
+		}
+		x /= 100
+	}
+	if x%100 > 59 || x/100%100 > 23 {
+		return 0, false
+	}
+	return ymdInt(x / 10000)
+}

@@ -228,7 +228,7 @@ var (
 	// Tokens that mark a date as the validity of a record: about the
 	// person on a member's row (coverage), about the code on a reference
 	// table.
-	validityDateWords = wordSet("effective", "eff", "expiry", "expiration", "expire", "exp", "term",
+	validityDateWords = wordSet("effective", "eff", "expiry", "expiration", "expire", "exp", "term", "beg",
 		"termination", "termed", "valid", "validity", "approved", "approval", "review", "reviewed", "revised",
 		"revision", "activated", "deactivated", "retired", "obsolete", "start", "end", "begin", "stop", "from",
 		"thru", "through", "to", "coverage", "cov", "enroll", "enrollment", "disenroll", "disenrollment",
@@ -402,6 +402,10 @@ func expandTokens(toks []string, extra map[string]termDef) []string {
 			out = append(out, t)
 			continue
 		}
+		if parts := splitDateSuffix(t); parts != nil {
+			out = append(out, parts...)
+			continue
+		}
 		if parts := segment(t); parts != nil {
 			out = append(out, parts...)
 			continue
@@ -523,6 +527,9 @@ func analyzeNameUncached(name string, extra map[string]termDef) colName {
 			def, ok := extra[key]
 			if !ok {
 				def, ok = nameTerms[key]
+			}
+			if !ok && l >= 2 {
+				def, ok = termVariant(toks[i:i+l-1], toks[i+l-1])
 			}
 			if !ok {
 				continue

@@ -356,6 +356,12 @@ func (c *Classifier) observeDigits(v string) {
 			c.date(cDateSerial, d, v)
 		}
 	}
+	if (n == 12 || n == 14) && dateNamed {
+		// yyyymmddhhmm[ss], as HL7 writes a timestamp.
+		if d, ok := ymdHMS(x, n); ok {
+			c.date(cDateInt, d, v)
+		}
+	}
 	if n >= 13 {
 		var buf [19]byte
 		if d, ok := cardDigits(v, &buf); ok && validCard(d) {
