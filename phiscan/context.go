@@ -29,6 +29,51 @@ var employerTables = wordSet("employer", "employers", "employment", "occupation"
 // productSiblings mark rows that list lots or products.
 var productSiblings = wordSet("lot", "batch", "manufacturer", "mfr", "ndc", "cvx", "udi", "labeler")
 
+// weakOrgWords name tables of places that need not be organisations'.
+var weakOrgWords = wordSet("location", "locations", "site", "sites", "unit", "units", "building", "buildings")
+
+// weakOrgTable reports a table whose only organisation word is a weak one.
+func weakOrgTable(tt []string) bool {
+	weak := false
+	for i, t := range tt {
+		switch {
+		case weakOrgWords[t]:
+			weak = true
+		case facilityContext[t] || orgTables[t] || i > 0 && orgTables[tt[i-1]+"_"+t]:
+			return false
+		}
+	}
+	return weak
+}
+
+// hasNameColumn reports a sibling that names the row ("name",
+// "facility_name", "site_nm", "title").
+func hasNameColumn(columns []string, self string) bool {
+	for _, col := range columns {
+		if col == self {
+			continue
+		}
+		for _, t := range SplitColumnName(col) {
+			if t == "name" || t == "nm" || t == "title" || t == "description" || t == "desc" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// identifierTable reports a table of a person's identifiers, one per
+// row, in a column with a generic name: OpenMRS's
+// patient_identifier.identifier.
+func identifierTable(tt []string) bool {
+	person, ids := false, false
+	for _, t := range tt {
+		person = person || linkHeads[t] && t != "recipient" && t != "sender"
+		ids = ids || t == "identifier" || t == "identifiers" || t == "ids"
+	}
+	return person && ids
+}
+
 // refine adds what the links and the table's kind say.
 func (ctx *tableContext) refine(table string, columns []string, self string) {
 	tt := SplitColumnName(table)
@@ -59,6 +104,11 @@ func (ctx *tableContext) refine(table string, columns []string, self string) {
 			}
 		}
 	}
+	if ctx.org && !ctx.linked && !ctx.person && weakOrgTable(tt) && !hasNameColumn(columns, self) {
+		// OMOP's "location", OpenMRS's "person_address": a table of
+		// addresses that names no organisation may be people's.
+		ctx.org = false
+	}
 	if ctx.linked {
 		ctx.person = true
 		if !strongLog {
@@ -69,6 +119,7 @@ func (ctx *tableContext) refine(table string, columns []string, self string) {
 	if !ctx.linked {
 		ctx.employer = false
 	}
+	ctx.idTable = identifierTable(tt)
 	if ctx.staff {
 		for _, t := range tt {
 			if personContext[t] || t == "portal" {
@@ -229,5 +280,10 @@ func init() {
 func (c *Classifier) colInContext() {
 	if c.ctx.employer && (c.col.term == "name" || c.col.term == "nm" || c.col.nonPersonName && c.col.typ == "") {
 		c.col.typ, c.col.strength, c.col.term = "employer", strongTerm, "name"
+	}
+	if c.ctx.idTable && c.col.typ == "" && len(c.col.tokens) == 1 &&
+		(c.col.tokens[0] == "identifier" || c.col.tokens[0] == "value" || c.col.tokens[0] == "number") {
+		c.col.typ, c.col.strength, c.col.term = "mrn", strongTerm, c.col.tokens[0]
+		c.col.idLike = false
 	}
 }

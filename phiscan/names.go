@@ -184,7 +184,7 @@ var (
 		"tokenized", "masked", "mask", "present", "exists", "missing", "available", "known", "unknown",
 		"changed", "change", "id", "key", "fk", "seq", "rank", "code", "cd", "class", "prefix", "suffix",
 		"order", "weight", "wt", "place", "country", "state", "plurality", "sex", "gender", "rate", "list",
-		"group", "grp", "system", "sys", "version", "reason", "label")
+		"group", "grp", "system", "sys", "version", "reason", "label", "title")
 	// Qualifiers before "name" that make it something other than a person.
 	nonPersonQual = wordSet("table", "tbl", "column", "col", "field", "fld", "schema", "db", "database", "file",
 		"drug", "med", "medication", "product", "brand", "generic", "facility", "hospital", "clinic", "org",
@@ -224,7 +224,7 @@ var (
 		"imported", "export", "exported", "extract", "extracted", "audit", "processed", "process", "deleted",
 		"delete", "del", "archived", "archive", "entered", "entry", "row", "sys", "system", "db", "dw", "edw",
 		"lastmod", "ingest", "ingested", "build", "built", "schema", "migration", "job", "partition", "cutover",
-		"release", "stamp", "changed", "change", "last_modified", "asof", "voided", "void")
+		"release", "stamp", "changed", "change", "last_modified", "asof", "voided", "void", "added")
 	// Tokens that mark a date as the validity of a record: about the
 	// person on a member's row (coverage), about the code on a reference
 	// table.
@@ -731,6 +731,8 @@ type tableContext struct {
 	// a stay of one (links.go); staff: a table of the site's staff;
 	// employer: a table of a linked person's employer (context.go).
 	linked, staff, employer bool
+	// idTable: a table of a person's identifiers, one per row.
+	idTable bool
 	// product: the rows list lots or products (a "lot_number" or
 	// "manufacturer" sibling).
 	product bool

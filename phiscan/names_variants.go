@@ -17,7 +17,7 @@ var (
 	// date word: "last_updated", "modified", "created".
 	recordStampWords = wordSet("updated", "modified", "created", "changed", "inserted", "loaded", "deleted",
 		"archived", "synced", "refreshed", "imported", "exported", "processed", "lastmod", "lastupdate",
-		"last_update", "voided", "retired")
+		"voided", "retired", "added")
 	// expiryWords mark a validity date that ends something.
 	expiryWords = wordSet("expiry", "expiration", "expire", "expires", "expired", "exp")
 	// relatedWords mark a person related to the patient.
@@ -44,6 +44,11 @@ func splitDateSuffix(t string) []string {
 		}
 	}
 	return nil
+}
+
+func init() {
+	// OMOP's source-system key of a person: often the record number.
+	addTerms("mrn", weakTerm, "person_source_value", "patient_source_value")
 }
 
 // suffixVariants are the interchangeable spellings of a term's last word:
