@@ -53,7 +53,7 @@ func hasNameColumn(columns []string, self string) bool {
 		if col == self {
 			continue
 		}
-		for _, t := range SplitColumnName(col) {
+		for _, t := range analyzeName(col, nil).tokens {
 			if t == "name" || t == "nm" || t == "title" || t == "description" || t == "desc" {
 				return true
 			}
@@ -98,7 +98,7 @@ func (ctx *tableContext) refine(table string, columns []string, self string) {
 		if col == self {
 			continue
 		}
-		for _, t := range SplitColumnName(col) {
+		for _, t := range analyzeName(col, nil).tokens {
 			if productSiblings[t] {
 				ctx.product = true
 			}
@@ -242,7 +242,7 @@ func (c *Classifier) dateShare() float64 {
 func (c *Classifier) dateContext() string {
 	col, ctx := c.col, c.ctx
 	named := col.typ == "date" || col.refDate || col.productDate
-	if !named && c.dateShare() < 0.3 {
+	if c.nonNull > 0 && c.dateShare() < 0.3 || c.nonNull == 0 && !named {
 		return ""
 	}
 	typ, s := c.dateStrength()

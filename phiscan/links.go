@@ -1,5 +1,7 @@
 package phiscan
 
+import "sync"
+
 // Patient links: a column that ties each row to a person or to a stay of
 // one makes the table a table about people, whatever else its name says.
 // EMRs name that column after the person ("patient_id", "person_id",
@@ -33,7 +35,20 @@ var linkNotKey = wordSet("count", "cnt", "total", "type", "status", "class", "ca
 // link head and a key suffix; words before the head are free ("pc_pid",
 // "fk_patient", "primary_person_id").
 func patientLink(name string) bool {
-	toks := expandTokens(SplitColumnName(name), nil)
+	if v, ok := linkCache.Load(name); ok {
+		return v.(bool)
+	}
+	v := patientLinkUncached(name)
+	linkCache.Store(name, v)
+	return v
+}
+
+// linkCache holds patientLink results: every column of a table looks at
+// all its siblings.
+var linkCache sync.Map // string -> bool
+
+func patientLinkUncached(name string) bool {
+	toks := analyzeName(name, nil).tokens
 	n := len(toks)
 	if n == 0 {
 		return false
@@ -84,7 +99,7 @@ var processSiblings = wordSet("ppid", "tid", "thread", "process", "proc", "pname
 func tableLink(columns []string, self string) string {
 	process := false
 	for _, col := range columns {
-		for _, t := range SplitColumnName(col) {
+		for _, t := range analyzeName(col, nil).tokens {
 			if processSiblings[t] {
 				process = true
 			}

@@ -785,7 +785,7 @@ func analyzeContext(table string, columns []string, self string) tableContext {
 		if col == self {
 			continue
 		}
-		toks := expandTokens(SplitColumnName(col), nil)
+		toks := analyzeName(col, nil).tokens
 		for i, t := range toks {
 			if drugContext[t] && t != "unit" && t != "units" && t != "form" && t != "frequency" {
 				ctx.drug = true
