@@ -18,6 +18,9 @@ type Classifier struct {
 	cfg     settings
 	col     colName
 	ctx     tableContext
+	// fkLink is a column that a foreign key ties to a table of people
+	// (SetPatientLink).
+	fkLink string
 	scanner textScanner
 
 	sampled, nulls, nonNull int64
@@ -74,6 +77,7 @@ func NewClassifier(name, sqlType string, tableColumns []string, cfg *Config) *Cl
 func (c *Classifier) SetTable(table string) {
 	c.table = table
 	c.ctx = analyzeContext(table, c.columns, c.name)
+	c.applyFKLink()
 	c.col = analyzeName(c.name, c.cfg.siteTerms)
 	c.colInContext()
 	c.scanner.noDates = c.noTextDates()

@@ -109,6 +109,7 @@ func (ctx *tableContext) refine(table string, columns []string, self string) {
 		// addresses that names no organisation may be people's.
 		ctx.org = false
 	}
+	ctx.strongLog = strongLog
 	if ctx.linked {
 		ctx.person = true
 		if !strongLog {

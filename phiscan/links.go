@@ -122,3 +122,30 @@ func isPID(col string) bool {
 	toks := SplitColumnName(col)
 	return len(toks) > 0 && toks[len(toks)-1] == "pid"
 }
+
+// SetPatientLink tells the classifier that column, a sibling (or the
+// column itself), is a foreign key to a table of people's identifiers
+// (a patient, person or encounter table), whatever its name: the table
+// is then about people, as with a "patient_id" column. A source that
+// reads the catalogue's foreign keys calls it before Observe; calling
+// it again replaces the column.
+func (c *Classifier) SetPatientLink(column string) {
+	c.fkLink = column
+	c.ctx = analyzeContext(c.table, c.columns, c.name)
+	c.applyFKLink()
+	c.col = analyzeName(c.name, c.cfg.siteTerms)
+	c.colInContext()
+	c.scanner.noDates = c.noTextDates()
+}
+
+// applyFKLink marks the context as linked by the foreign key, unless a
+// name already links it.
+func (c *Classifier) applyFKLink() {
+	if c.fkLink == "" || c.ctx.linked || c.fkLink == c.name {
+		return
+	}
+	c.ctx.linked, c.ctx.linkCol, c.ctx.person = true, c.fkLink, true
+	if !c.ctx.strongLog {
+		c.ctx.log = false
+	}
+}

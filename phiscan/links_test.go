@@ -122,3 +122,34 @@ func TestContextDoesNotSilenceLinks(t *testing.T) {
 		t.Errorf("log date without context evidence: %s", describe(r))
 	}
 }
+
+// TestForeignKeyLink checks that a source that knows a foreign key to a
+// table of people can say so: the dates of a table whose link column has
+// no telling name ("owner", "ref") become the person's.
+func TestForeignKeyLink(t *testing.T) {
+	g := newGen(21)
+	dates := emrDates(g, 200)
+	cols := []string{"id", "owner", "seen", "kind"}
+	plain := Classify(ColumnInput{Table: "entries", Name: "seen", Values: dates, TableColumns: cols}, testCfg)
+	if plain.Verdict == VerdictPHI {
+		t.Fatalf("unlinked: %s", describe(plain))
+	}
+	c := NewClassifier("seen", "", cols, testCfg)
+	c.SetTable("entries")
+	c.SetPatientLink("owner")
+	for _, v := range dates {
+		c.Observe(v)
+	}
+	r := c.Report()
+	wantVerdict(t, r, VerdictPHI, "date")
+	// A system log stays a log, lowered rather than silenced.
+	c = NewClassifier("seen", "", cols, testCfg)
+	c.SetTable("audit_log")
+	c.SetPatientLink("owner")
+	for _, v := range dates {
+		c.Observe(v)
+	}
+	if r := c.Report(); r.Verdict != VerdictPossible {
+		t.Errorf("audit log linked by a foreign key: %s", describe(r))
+	}
+}

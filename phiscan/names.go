@@ -733,6 +733,9 @@ type tableContext struct {
 	linked, staff, employer bool
 	// idTable: a table of a person's identifiers, one per row.
 	idTable bool
+	// strongLog: the table's name says it is a system log, not a table
+	// of clinical events.
+	strongLog bool
 	// product: the rows list lots or products (a "lot_number" or
 	// "manufacturer" sibling).
 	product bool
