@@ -20,7 +20,7 @@ type Classifier struct {
 	ctx     tableContext
 	// fkLink is a column that a foreign key ties to a table of people
 	// (SetPatientLink).
-	fkLink string
+	fkLink  string
 	scanner textScanner
 
 	sampled, nulls, nonNull int64
