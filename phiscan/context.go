@@ -223,6 +223,11 @@ func (c *Classifier) explain(r *ColumnReport, removed []candidate) {
 			break
 		}
 	}
+	if r.Verdict == VerdictNone && r.Subject == "" && c.ctx.org && !c.ctx.person && c.nonNull > 0 && c.namesRow() {
+		r.Subject = SubjectOrganisation
+		r.Evidence = append(r.Evidence, Evidence{Check: "context", Type: "name", Share: 1,
+			Detail: "organisation table without a link to a patient: the organisation's name, not a person's"})
+	}
 	if why := c.dateContext(); why != "" {
 		r.Evidence = append(r.Evidence, Evidence{Check: "context", Type: "date", Share: round3(c.dateShare()),
 			Detail: why})
@@ -287,4 +292,15 @@ func (c *Classifier) colInContext() {
 		c.col.typ, c.col.strength, c.col.term = "mrn", strongTerm, c.col.tokens[0]
 		c.col.idLike = false
 	}
+}
+
+// namesRow reports a column that names the row: "name", "facility_name",
+// "site_nm".
+func (c *Classifier) namesRow() bool {
+	toks := c.col.tokens
+	if len(toks) == 0 {
+		return false
+	}
+	last := toks[len(toks)-1]
+	return last == "name" || last == "nm" || last == "nme"
 }
