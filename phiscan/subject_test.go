@@ -33,7 +33,9 @@ func TestSubjects(t *testing.T) {
 		// Organisations: none, but said to be an organisation's.
 		{"facility", []string{"id", "name", "phone", "street", "city", "postal_code", "federal_ein"}, "phone", phones, VerdictNone, SubjectOrganisation},
 		{"facility", []string{"id", "name", "phone", "street", "city", "postal_code", "federal_ein"}, "name",
-			g.values(200, func(int) string { return g.pick("North Clinic", "Main Street Hospital", "East Pediatrics", "Lakeside Medical Center") }),
+			g.values(200, func(int) string {
+				return g.pick("North Clinic", "Main Street Hospital", "East Pediatrics", "Lakeside Medical Center")
+			}),
 			VerdictNone, SubjectOrganisation},
 		{"pharmacies", []string{"id", "name", "transmit_method", "email", "ncpdp", "npi"}, "phone", phones, VerdictNone, SubjectOrganisation},
 		{"insurance_companies", []string{"id", "name", "attn", "cms_id", "street", "phone"}, "street", streets, VerdictNone, SubjectOrganisation},
