@@ -196,11 +196,11 @@ func (c *Classifier) subject(v Verdict, types []string) string {
 
 // explain adds to a report what the context did: the subject of the
 // identifiers, the rule that forced a "none" or lowered the confidence,
-// and whether the verdict rests on the column name alone.
+// and, as evidence of check "name_only", that the verdict rests on the
+// column name alone.
 func (c *Classifier) explain(r *ColumnReport, removed []candidate) {
 	r.Subject = c.subject(r.Verdict, r.Types)
 	if c.nonNull == 0 && r.Verdict != VerdictNone {
-		r.NameOnly = true
 		r.Evidence = append(r.Evidence, Evidence{Check: "name_only", Type: r.Types[0], Share: 0,
 			Detail: "no values to check: the verdict rests on the column name alone"})
 	}

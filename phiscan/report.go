@@ -56,10 +56,6 @@ type ColumnReport struct {
 	// organisation's contact data that the table's context ruled out as
 	// PHI; otherwise a "none" column has no subject.
 	Subject string `json:"subject,omitempty"`
-	// NameOnly marks a verdict that rests on the column name alone: the
-	// column had no non-empty value to check. Such a column is not known
-	// to hold PHI.
-	NameOnly bool `json:"name_only,omitempty"`
 }
 
 // TableReport is the result for one table or file.
