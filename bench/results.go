@@ -27,7 +27,7 @@ type Result struct {
 	// before it unwraps it again (cipher.DefaultTTL): a run longer than
 	// that makes about one more call per keyset in use per period.
 	KMSTTLSeconds float64 `json:"kms_ttl_s"`
-	Machine  Machine `json:"machine"`
+	Machine       Machine `json:"machine"`
 	// Started is when the run began; Seconds how long it took.
 	Started time.Time `json:"started"`
 	Seconds float64   `json:"seconds"`
