@@ -44,7 +44,8 @@ func WriteJSON(w io.Writer, r *Report) error {
 	return enc.Encode(normalized(r))
 }
 
-// normalized returns a copy of r whose nil lists are empty.
+// normalized returns a copy of r whose nil lists are empty and whose
+// minimums are left out except on proven surrogate keys (shownMin).
 func normalized(r *Report) *Report {
 	c := *r
 	if c.Tables == nil {
@@ -68,9 +69,39 @@ func normalized(r *Report) *Report {
 			if col.Evidence == nil {
 				col.Evidence = []Evidence{}
 			}
+			col.Min = shownMin(t, col)
 		}
 	}
 	return &c
+}
+
+// shownMin is the minimum a rendering may show of column c of table t:
+// none, unless c is a proven surrogate key. The smallest value of any
+// other column can be a value of a person: a ZIP code or record number
+// held as digits in a VARCHAR, a lab value, an identifier no detector
+// knows. A proven surrogate key is the table's only primary-key column,
+// declared with an integer type and judged "none"; its smallest value
+// says nothing about anyone.
+func shownMin(t *TableReport, c *ColumnReport) *float64 {
+	if c.Min == nil || c.Verdict != VerdictNone || t.Kind != "table" ||
+		!isPrimaryKey(c) || plainType(c) != "integer" {
+		return nil
+	}
+	keys := 0
+	for i := range t.Columns {
+		if isPrimaryKey(&t.Columns[i]) {
+			keys++
+		}
+	}
+	if keys != 1 {
+		return nil
+	}
+	return c.Min
+}
+
+// isPrimaryKey reports the mark ScanDB puts on primary-key columns.
+func isPrimaryKey(c *ColumnReport) bool {
+	return strings.HasSuffix(strings.ToUpper(strings.TrimSpace(c.SQLType)), "PRIMARY KEY")
 }
 
 // tableCounts tallies the verdicts of a table.
@@ -175,6 +206,7 @@ func mdCode(s string) string {
 // WriteMarkdown writes r as a Markdown document: an overview of every data
 // set and file, then one section per data set.
 func WriteMarkdown(w io.Writer, r *Report) error {
+	r = normalized(r)
 	ew := &errWriter{w: w}
 	p := ew.printf
 	p("# PHI scan report\n\n")
@@ -289,7 +321,7 @@ func (e *errWriter) printf(format string, args ...any) {
 // WriteHTML writes r as one self-contained HTML page: inline CSS, no
 // scripts, no external resources, every value escaped by html/template.
 func WriteHTML(w io.Writer, r *Report) error {
-	return htmlReport.Execute(w, r)
+	return htmlReport.Execute(w, normalized(r))
 }
 
 var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
