@@ -257,6 +257,9 @@ func loadScanConfig(path string) (*scanConfig, error) {
 			return nil, usagef("config file %s: mrn_pattern: %v", path, err)
 		}
 	}
+	if err := phiscan.ValidateConfig(&cfg.Config); err != nil {
+		return nil, usagef("config file %s: %s", path, strings.TrimPrefix(err.Error(), "phiscan: "))
+	}
 	return cfg, nil
 }
 
