@@ -132,6 +132,9 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		"columns: staff 2 · none 1"} {
 		pos(want)
 	}
+	if regexp.MustCompile(`<tr class="flag[^"]*" data-table="empty_table"`).MatchString(h) {
+		t.Error("an empty table is highlighted as a table with warnings")
+	}
 	// The overview row of contacts counts email_direct (no value read) as
 	// name only, not as phi.
 	row := regexp.MustCompile(`<tr class="[^"]*" data-table="contacts"[^>]*>(.*?)</tr>`).FindStringSubmatch(h)

@@ -49,7 +49,10 @@ type htmlTable struct {
 	Counts   []int
 	NameOnly int
 	Found    bool
-	Summary  string
+	// Flag highlights a table with warnings, unless it is an empty table
+	// (whose one warning says so: the group says it already).
+	Flag    bool
+	Summary string
 	// Why lists the evidence behind the "none" verdicts of a table in
 	// which nothing was found (context rules, e.g. a log table).
 	Why     []string
@@ -110,7 +113,8 @@ func otherCategories(r *Report) string {
 func newHTMLTable(t *TableReport, i int, cats []Verdict, group int) *htmlTable {
 	counts, nameOnly := VerdictCounts(t)
 	ht := &htmlTable{Anchor: fmt.Sprintf("t%d", i), T: t, NameOnly: nameOnly,
-		Found: group == groupPHI || group == groupPossible || group == groupOther || group == groupUnscanned}
+		Found: group == groupPHI || group == groupPossible || group == groupOther || group == groupUnscanned,
+		Flag:  len(t.Warnings) > 0 && group != groupEmpty}
 	var parts []string
 	for _, c := range cats {
 		ht.Counts = append(ht.Counts, counts[c])
@@ -250,7 +254,7 @@ details.group>summary{cursor:pointer;font-size:1.05rem;font-weight:600;margin:1.
 {{range .Groups}}{{if .Collapsed}}<details class="group" id="{{.ID}}"><summary>{{.Title}} ({{len .Tables}}) <span class="note">{{.Note}}</span></summary>{{else}}<h3 id="{{.ID}}">{{.Title}} ({{len .Tables}}) <small>{{.Note}}</small></h3>{{end}}
 <table class="overview">
 <tr><th>Data set</th><th>Type</th><th>Rows</th>{{range $.Cats}}<th>{{.}}</th>{{end}}<th>name only</th><th>Warnings</th><th>Modified</th></tr>
-{{range .Tables}}<tr class="{{with .T.Warnings}}flag {{end}}g-{{if gt (index .Counts 0) 0}}phi{{else if gt (index .Counts 1) 0}}possible{{else}}x{{end}}" data-table="{{.T.Name}}" data-found="{{found .Found}}"><td><a href="#{{.Anchor}}">{{.T.Name}}</a></td><td>{{.T.Kind}}</td><td class="n">{{.T.Rows}}</td>{{range .Counts}}<td class="n{{if eq . 0}} z{{end}}">{{.}}</td>{{end}}<td class="n{{if eq .NameOnly 0}} z{{end}}">{{.NameOnly}}</td><td class="n">{{len .T.Warnings}}</td><td>{{time .T.Modified}}</td></tr>
+{{range .Tables}}<tr class="{{if .Flag}}flag {{end}}g-{{if gt (index .Counts 0) 0}}phi{{else if gt (index .Counts 1) 0}}possible{{else}}x{{end}}" data-table="{{.T.Name}}" data-found="{{found .Found}}"><td><a href="#{{.Anchor}}">{{.T.Name}}</a></td><td>{{.T.Kind}}</td><td class="n">{{.T.Rows}}</td>{{range .Counts}}<td class="n{{if eq . 0}} z{{end}}">{{.}}</td>{{end}}<td class="n{{if eq .NameOnly 0}} z{{end}}">{{.NameOnly}}</td><td class="n">{{len .T.Warnings}}</td><td>{{time .T.Modified}}</td></tr>
 {{end}}</table>
 {{if .Collapsed}}</details>{{end}}
 {{end}}</div>
