@@ -478,7 +478,7 @@ func nullable(c *ColumnReport, t *TableReport) bool {
 	return c.Nulls > 0 || c.Sampled < t.Rows || t.Rows == 0
 }
 
-var lengthRe = regexp.MustCompile(`(?i)^\s*(?:national\s+)?(?:var)?char(?:acter)?(?:\s+varying)?\s*\(\s*(\d+)\s*\)`)
+var lengthRe = regexp.MustCompile(`(?i)^\s*(?:national\s+)?(?:var|bp)?char(?:acter)?(?:\s+varying)?\s*\(\s*(\d+)\s*\)`)
 
 // maxLength is n of CHAR(n) or VARCHAR(n), in bytes: phicrypt bounds
 // bytes, and a UTF-8 character takes up to four.

@@ -185,3 +185,24 @@ func TestEmitSchemaOpenEMRKey(t *testing.T) {
 		})
 	}
 }
+
+func TestDeclaredLengths(t *testing.T) {
+	for _, c := range []struct {
+		typ  string
+		n    int64
+		want string
+		max  int
+	}{
+		{"VARCHAR", 255, "VARCHAR(255)", 1020},
+		{"BPCHAR", 10, "BPCHAR(10)", 40},
+		{"CHAR", 2, "CHAR(2)", 8},
+		{"varchar(40)", 40, "varchar(40)", 160},
+		{"TEXT", 65535, "TEXT", 0},
+		{"VARCHAR", 0, "VARCHAR", 0},
+	} {
+		got := withLength(c.typ, c.n)
+		if got != c.want || maxLength(got) != c.max {
+			t.Errorf("%s, %d: %s, max_length %d; want %s, %d", c.typ, c.n, got, maxLength(got), c.want, c.max)
+		}
+	}
+}
