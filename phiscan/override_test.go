@@ -1,6 +1,7 @@
 package phiscan
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -60,5 +61,23 @@ func TestApplyOverrides(t *testing.T) {
 	}
 	if w := rep.Tables[0].Warnings; len(w) != 1 || !strings.Contains(w[0], "patient_data.no_such") {
 		t.Errorf("warnings %v", w)
+	}
+}
+
+// TestScanDirOverrides checks that ScanDir follows overrides keyed by a
+// file's name without directory and extension.
+func TestScanDirOverrides(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "exports/patients.csv", []byte("id,status,notes\n1,active,called back\n2,inactive,no answer\n3,active,left message\n"))
+	rep, err := ScanDir(context.Background(), dir, &Config{Columns: map[string]string{"patients.status": "mrn", "exports/patients.csv.notes": "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := findTable(t, rep, "exports/patients.csv")
+	if c := findColumn(t, tr, "status"); c.Verdict != VerdictPHI || c.Types[0] != "mrn" || c.Evidence[0].Detail != overrideDetail {
+		t.Errorf("status: %+v", c)
+	}
+	if c := findColumn(t, tr, "notes"); c.Verdict != VerdictNone || c.Evidence[0].Check != overrideCheck {
+		t.Errorf("notes: %+v", c)
 	}
 }
