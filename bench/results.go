@@ -21,9 +21,13 @@ type Result struct {
 	// KMSCalls is the number of key-service calls of the whole run
 	// (counted by the local KMS server); Keysets the number of keysets
 	// the schemas hold, which KMSCalls should not exceed.
-	KMSCalls int     `json:"kms_calls"`
-	Keysets  int     `json:"keysets"`
-	Machine  Machine `json:"machine"`
+	KMSCalls int `json:"kms_calls"`
+	Keysets  int `json:"keysets"`
+	// KMSTTLSeconds is how long the keyring keeps an unwrapped keyset
+	// before it unwraps it again (cipher.DefaultTTL): a run longer than
+	// that makes about one more call per keyset in use per period.
+	KMSTTLSeconds float64 `json:"kms_ttl_s"`
+	Machine       Machine `json:"machine"`
 	// Started is when the run began; Seconds how long it took.
 	Started time.Time `json:"started"`
 	Seconds float64   `json:"seconds"`

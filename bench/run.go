@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/sqlwrap"
 )
 
@@ -49,6 +50,7 @@ func runSize(ctx context.Context, c *config, n int, logf func(string, ...any)) (
 		return nil, fmt.Errorf("counting keysets: %w", err)
 	}
 	r.KMSCalls = int(e.kek.calls.Load())
+	r.KMSTTLSeconds = cipher.DefaultTTL.Seconds()
 	r.Seconds = time.Since(start).Seconds()
 	logf("%s %d rows: %d key-service calls for %d keysets; done in %.0f s", e.dialect, n, r.KMSCalls, r.Keysets, r.Seconds)
 	return r, nil

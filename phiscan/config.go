@@ -141,7 +141,8 @@ func lengthBounds(re *syntax.Regexp) (lo, hi int) {
 
 // ValidateConfig reports configuration errors that Classify would
 // otherwise ignore: an MRN pattern that does not compile or matches the
-// empty string, a negative age limit.
+// empty string, a negative age limit, a column override whose key is not
+// "table.column" or whose type is unknown (the error names the key).
 func ValidateConfig(cfg *Config) error {
 	if cfg == nil {
 		return nil
@@ -159,7 +160,7 @@ func ValidateConfig(cfg *Config) error {
 			return fmt.Errorf("phiscan: site term %q has no letters or digits", t)
 		}
 	}
-	return nil
+	return validateOverrides(cfg.Columns)
 }
 
 func prepare(cfg *Config) settings {

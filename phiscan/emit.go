@@ -40,13 +40,17 @@ const (
 // protects the columns of r judged "phi", with indexes suited to their PHI
 // types: equality on SSNs (digits), MRNs, e-mail addresses (trim,
 // casefold) and phone numbers (digits, last 10); equality and prefix on
-// names; a compound index over last name and date of birth; dates and
-// timestamps encrypted without an index of their own. Columns judged
-// "none" become plain columns; columns judged "possible" are not protected
-// but listed as comments to review.
+// names; equality on policy, member, subscriber and account numbers
+// (lookup keys); a compound index over last name and date of birth; dates
+// and timestamps encrypted without an index of their own. Columns judged
+// "none" become plain columns; columns judged "possible" are plain too,
+// each with a comment to review it, so that a table opened with the
+// schema keeps them. Verdicts set by Config.Columns are followed and
+// marked "override in config".
 //
 // The key of each table is its primary key (a column whose SQLType ends in
-// "PRIMARY KEY", as ScanDB reports it) or, for a file, its "id" column. A
+// "PRIMARY KEY", as ScanDB reports it), else a single-column UNIQUE NOT
+// NULL key (ColumnReport.UniqueKey), or, for a file, its "id" column. A
 // table without such a key, a view, or a table whose definition would not
 // validate is left out with a comment saying why. The output loads with
 // sqlwrap.ParseSchema unchanged; it returns ErrNoPHI when no table can be
@@ -62,10 +66,10 @@ func EmitSchema(r *Report) ([]byte, error) {
 	}
 	b.WriteString(".\n")
 	b.WriteString(`# Review it before use. Columns judged "phi" are protected; columns
-# judged "possible" are listed as comments. Equality bits are left to the
-# planner, which sizes them from rows and distinct where the scan counted
-# them (docs/SCHEMA.md section 7): declare the row count the table will
-# have.
+# judged "possible" are plain, marked with a comment to review. Equality
+# bits are left to the planner, which sizes them from rows and distinct
+# where the scan counted them (docs/SCHEMA.md section 7): declare the row
+# count the table will have.
 version: 1
 tables:
 `)
@@ -144,7 +148,10 @@ func emitTable(t *TableReport) (text, note string) {
 			return "", `no "id" column to use as the key: add one when importing the file`
 		}
 	case keys == 0:
-		return "", "no primary key; phicrypt needs a single-column key: add one"
+		key = uniqueKey(t)
+		if key == nil {
+			return "", "no primary key nor single-column UNIQUE NOT NULL key; phicrypt needs a single-column key: add one"
+		}
 	}
 	keyName := colName(key.Name)
 
@@ -159,6 +166,9 @@ func emitTable(t *TableReport) (text, note string) {
 	keyType := "text"
 	if plainType(key) == "integer" || file && key.Min != nil {
 		keyType = "integer"
+	}
+	if keys == 0 && !file {
+		w("    # no primary key: %s is UNIQUE and NOT NULL, and serves as the key\n", commentText(key.Name))
 	}
 	w("    key: %s\n    key_type: %s\n    row_binding: %s\n", yamlStr(keyName), keyType, yamlStr(keyName))
 	if t.Rows >= emitMinRows {
@@ -184,14 +194,31 @@ func emitTable(t *TableReport) (text, note string) {
 			plain = append(plain, c)
 		}
 	}
-	if len(plain) > 0 {
+	if len(plain)+len(possible) > 0 {
 		w("    plain:\n")
 		for _, c := range plain {
 			typ := plainType(c)
 			if file {
 				typ = "text"
 			}
-			w("      - {name: %s, type: %s, nullable: true}\n", yamlStr(colName(c.Name)), typ)
+			w("      - {name: %s, type: %s, nullable: true}", yamlStr(colName(c.Name)), typ)
+			if overridden(c) {
+				w(" # none: %s", overrideDetail)
+			}
+			w("\n")
+		}
+		if len(possible) > 0 {
+			// Listed, so that a table opened with this schema keeps
+			// them; not protected, since the scan is not sure.
+			w("      # possibly PHI: plain until reviewed; to protect one, move it under columns\n")
+		}
+		for _, c := range possible {
+			typ := plainType(c)
+			if file {
+				typ = "text"
+			}
+			w("      - {name: %s, type: %s, nullable: true} # possibly PHI: %s, confidence %.2f\n", yamlStr(colName(c.Name)), typ,
+				commentText(strings.Join(c.Types, ", ")), c.Confidence)
 		}
 	}
 	var lastName, dob string
@@ -199,7 +226,11 @@ func emitTable(t *TableReport) (text, note string) {
 	for _, c := range protected {
 		n := colName(c.Name)
 		vt := valueType(c, file)
-		w("      - name: %s # %s, confidence %.2f\n", yamlStr(n), commentText(strings.Join(c.Types, ", ")), c.Confidence)
+		w("      - name: %s # %s, confidence %.2f", yamlStr(n), commentText(strings.Join(c.Types, ", ")), c.Confidence)
+		if overridden(c) {
+			w(" (%s)", overrideDetail)
+		}
+		w("\n")
 		w("        type: %s\n", vt)
 		if nullable(c, t) {
 			w("        nullable: true\n")
@@ -228,6 +259,10 @@ func emitTable(t *TableReport) (text, note string) {
 			w("        equality: {transforms: %s}\n", transforms(vt, "digits,last:10"))
 		case hasType(c, "mrn", "medical_record", "record_number"):
 			w("        equality: true\n")
+		case isLookupKey(c):
+			// Policy, member and subscriber numbers are what a person
+			// is looked up by.
+			w("        equality: true # a lookup key\n")
 		case hasType(c, "name") && vt == sqlwrap.TypeString:
 			last := isLastName(c)
 			if last && lastName == "" {
@@ -245,14 +280,62 @@ func emitTable(t *TableReport) (text, note string) {
 		w("          - {column: %s, transforms: %q}\n", yamlStr(lastName), emitNameTransform)
 		w("          - {column: %s}\n", yamlStr(dob))
 	}
-	if len(possible) > 0 {
-		w("    # possibly PHI, not protected and not created; review, then add under\n")
-		w("    # columns (protected) or plain:\n")
-		for _, c := range possible {
-			w("    #   %s: %s, confidence %.2f\n", commentText(colName(c.Name)), commentText(strings.Join(c.Types, ", ")), c.Confidence)
+	return b.String(), ""
+}
+
+// uniqueKey is the key of a table without a primary key: a column ScanDB
+// found UNIQUE and NOT NULL, preferring one judged "none" and then one of
+// an integer type (a surrogate key rather than, say, a record number).
+func uniqueKey(t *TableReport) *ColumnReport {
+	var best *ColumnReport
+	score := func(c *ColumnReport) int {
+		s := 0
+		if c.Verdict == VerdictNone {
+			s += 2
+		}
+		if plainType(c) == "integer" {
+			s++
+		}
+		return s
+	}
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		if c.UniqueKey && (best == nil || score(c) > score(best)) {
+			best = c
 		}
 	}
-	return b.String(), ""
+	return best
+}
+
+// lookupKeyRe matches the names of the numbers a payer or plan knows a
+// person by: policy, member, subscriber, insured or beneficiary numbers.
+var lookupKeyRe = regexp.MustCompile(`(?i)(^|_)(policy|member|mbr|subscriber|subscr|insured|beneficiary|bene|cardholder|enrollee)_?(id|no|num|nbr|number|key)?($|_)`)
+
+// isLookupKey reports whether a PHI column is an identifier people are
+// looked up by (and so gets an equality index): account, policy, member
+// or Medicare numbers and device identifiers, by type or by name.
+func isLookupKey(c *ColumnReport) bool {
+	if hasType(c, "account", "mbi", "policy", "member", "device_id", "credit_card") {
+		return true
+	}
+	if hasType(c, "name", "address", "street", "city", "zip", "date", "birth", "phone", "email") {
+		return false
+	}
+	return lookupKeyRe.MatchString(c.Name) && identifierShaped(c.Name)
+}
+
+// identifierShaped reports whether a name ends in a number word ("_id",
+// "no", "number"), unlike "policy_type" or "member_since".
+func identifierShaped(name string) bool {
+	toks := SplitColumnName(name)
+	if len(toks) == 0 {
+		return false
+	}
+	switch toks[len(toks)-1] {
+	case "id", "no", "num", "nbr", "number", "key", "ident", "identifier":
+		return true
+	}
+	return len(toks) == 1
 }
 
 // emitNameIndex writes the equality index of a name column. When the
@@ -395,7 +478,7 @@ func nullable(c *ColumnReport, t *TableReport) bool {
 	return c.Nulls > 0 || c.Sampled < t.Rows || t.Rows == 0
 }
 
-var lengthRe = regexp.MustCompile(`(?i)^\s*(?:national\s+)?(?:var)?char(?:acter)?(?:\s+varying)?\s*\(\s*(\d+)\s*\)`)
+var lengthRe = regexp.MustCompile(`(?i)^\s*(?:national\s+)?(?:var|bp)?char(?:acter)?(?:\s+varying)?\s*\(\s*(\d+)\s*\)`)
 
 // maxLength is n of CHAR(n) or VARCHAR(n), in bytes: phicrypt bounds
 // bytes, and a UTF-8 character takes up to four.

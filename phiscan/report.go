@@ -56,6 +56,10 @@ type ColumnReport struct {
 	// organisation's contact data that the table's context ruled out as
 	// PHI; otherwise a "none" column has no subject.
 	Subject string `json:"subject,omitempty"`
+	// UniqueKey marks a NOT NULL column that alone makes up a UNIQUE
+	// constraint or unique index, in a table without a primary key
+	// (ScanDB); EmitSchema takes it as the key.
+	UniqueKey bool `json:"unique_key,omitempty"`
 }
 
 // TableReport is the result for one table or file.
@@ -105,6 +109,12 @@ type Config struct {
 	// Sample is how many rows to read per table (0: every row); the
 	// default of the CLI is 10,000.
 	Sample int `json:"sample" yaml:"sample"`
+	// Columns overrides the verdict of named columns: the key is
+	// "table.column" (a file's table is its path, or its name without
+	// directory and extension), the value a PHI type ("address", "mrn",
+	// ...; OverrideTypes lists them) for "phi", or "none". The report and
+	// the emitted schema both follow it.
+	Columns map[string]string `json:"columns" yaml:"columns"`
 }
 
 // ColumnInput is what the classifier sees of one column.

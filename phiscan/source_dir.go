@@ -85,6 +85,7 @@ func ScanDir(ctx context.Context, dir string, cfg *Config) (*Report, error) {
 		scanFile(ctx, rep, path, rel, cfg)
 		return nil
 	})
+	ApplyOverrides(rep, cfg)
 	if err != nil {
 		return rep, fmt.Errorf("phiscan: %w", err)
 	}

@@ -119,6 +119,7 @@ func ScanDB(ctx context.Context, db *sql.DB, dialect string, cfg *Config, tables
 			return rep, err
 		}
 	}
+	ApplyOverrides(rep, cfg)
 	if scanned == 0 {
 		return rep, fmt.Errorf("phiscan: %s: none of the %d tables could be read (see the warnings of the report)", d.name, len(list))
 	}
@@ -267,6 +268,111 @@ func (s *sqlScanner) primaryKey(ctx context.Context, t tableInfo) ([]string, err
 	return pk, rows.Err()
 }
 
+// uniqueKeys returns the columns of a table that are NOT NULL and alone
+// make up a UNIQUE constraint or a unique index (not partial, not on an
+// expression): keys phicrypt can use when the table has no primary key
+// (OpenEMR's patient_data declares pid UNIQUE NOT NULL).
+func (s *sqlScanner) uniqueKeys(ctx context.Context, t tableInfo) ([]string, error) {
+	if t.kind != "table" {
+		return nil, nil
+	}
+	var q string
+	var arg any = t.name
+	switch s.d.name {
+	case "sqlite":
+		q = `SELECT c.name FROM pragma_index_list(?1) l
+			JOIN pragma_index_info(l.name) i
+			JOIN pragma_table_info(?1) c ON c.name = i.name
+			WHERE l."unique" = 1 AND l.origin != 'pk' AND l.partial = 0 AND c."notnull" = 1
+			  AND (SELECT count(*) FROM pragma_index_info(l.name)) = 1
+			ORDER BY l.seq`
+	case "postgres":
+		q = `SELECT a.attname FROM pg_index i
+			JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+			WHERE i.indrelid = to_regclass($1) AND i.indisunique AND NOT i.indisprimary
+			  AND i.indnatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL AND a.attnotnull
+			ORDER BY a.attnum`
+		arg = s.d.quote(t.name)
+	case "mysql":
+		q = `SELECT s.COLUMN_NAME FROM information_schema.STATISTICS s
+			JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME
+			  AND c.COLUMN_NAME = s.COLUMN_NAME
+			WHERE s.TABLE_SCHEMA = DATABASE() AND s.TABLE_NAME = ? AND s.NON_UNIQUE = 0 AND s.INDEX_NAME != 'PRIMARY'
+			  AND s.SUB_PART IS NULL AND c.IS_NULLABLE = 'NO'
+			  AND (SELECT count(*) FROM information_schema.STATISTICS x WHERE x.TABLE_SCHEMA = s.TABLE_SCHEMA
+			    AND x.TABLE_NAME = s.TABLE_NAME AND x.INDEX_NAME = s.INDEX_NAME) = 1
+			ORDER BY c.ORDINAL_POSITION`
+	}
+	return s.names(ctx, q, arg)
+}
+
+// names runs a query of one text column.
+func (s *sqlScanner) names(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out, rows.Err()
+}
+
+// charLengths returns the declared length of the CHAR and VARCHAR columns
+// of a PostgreSQL or MariaDB/MySQL table or view, read from
+// information_schema: their drivers report the type without it. SQLite's
+// driver reports the declared type with its length.
+func (s *sqlScanner) charLengths(ctx context.Context, t tableInfo) (map[string]int64, error) {
+	var q string
+	switch s.d.name {
+	case "postgres":
+		q = `SELECT column_name, character_maximum_length FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1 AND character_maximum_length IS NOT NULL`
+	case "mysql":
+		q = `SELECT COLUMN_NAME, CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS
+			WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CHARACTER_MAXIMUM_LENGTH IS NOT NULL
+			  AND DATA_TYPE IN ('char', 'varchar')`
+	default:
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, q, t.name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var name string
+		var n int64
+		if err := rows.Scan(&name, &n); err != nil {
+			return nil, err
+		}
+		out[name] = n
+	}
+	return out, rows.Err()
+}
+
+// withLength adds "(n)" to a CHAR or VARCHAR type reported without it.
+func withLength(sqlType string, n int64) string {
+	if n <= 0 || strings.Contains(sqlType, "(") {
+		return sqlType
+	}
+	switch b := strings.ToUpper(strings.TrimSpace(sqlType)); {
+	case strings.HasSuffix(b, "CHAR"), strings.HasSuffix(b, "CHARACTER"), strings.HasSuffix(b, "CHARACTER VARYING"),
+		b == "BPCHAR":
+		return fmt.Sprintf("%s(%d)", sqlType, n)
+	}
+	return sqlType
+}
+
 // scanTable scans one table; ok reports whether its rows could be read.
 func (s *sqlScanner) scanTable(ctx context.Context, t tableInfo) (TableReport, bool) {
 	tr := TableReport{
@@ -295,10 +401,23 @@ func (s *sqlScanner) scanTable(ctx context.Context, t tableInfo) (TableReport, b
 	tr.Columns = r.ts.finish()
 	tr.Examples = r.ts.examples
 	observed := r.ts.observed.Load()
-	for i := range tr.Columns {
-		if slices.Contains(pk, tr.Columns[i].Name) {
-			tr.Columns[i].SQLType = strings.TrimSpace(tr.Columns[i].SQLType + " PRIMARY KEY")
+	lengths, err2 := s.charLengths(ctx, t)
+	if err2 != nil {
+		tr.Warnings = append(tr.Warnings, "cannot read the column lengths: "+err2.Error())
+	}
+	var unique []string
+	if len(pk) == 0 {
+		if unique, err2 = s.uniqueKeys(ctx, t); err2 != nil {
+			tr.Warnings = append(tr.Warnings, "cannot read the unique keys: "+err2.Error())
 		}
+	}
+	for i := range tr.Columns {
+		c := &tr.Columns[i]
+		c.SQLType = withLength(c.SQLType, lengths[c.Name])
+		if slices.Contains(pk, c.Name) {
+			c.SQLType = strings.TrimSpace(c.SQLType + " PRIMARY KEY")
+		}
+		c.UniqueKey = slices.Contains(unique, c.Name)
 	}
 	if err != nil {
 		tr.Warnings = append(tr.Warnings, fmt.Sprintf("reading stopped after %d rows: %s", observed, errText(err)))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the database servers that the tests start on their own
-# (internal/testdb): PostgreSQL 15 and MariaDB. Idempotent: when both are
+# (internal/testdb): PostgreSQL 15 and MariaDB; and Chromium, in which
+# phiscan's test opens the HTML report headless. Idempotent: when all are
 # present it changes nothing. It never starts the distribution's services;
 # the tests run their own throwaway servers.
 set -euo pipefail
@@ -15,12 +16,21 @@ have_mariadb() {
 	command -v mariadbd >/dev/null 2>&1 && command -v mariadb-install-db >/dev/null 2>&1
 }
 
+have_chromium() {
+	[ -n "${PHICRYPT_TEST_CHROMIUM:-}" ] && [ -x "$PHICRYPT_TEST_CHROMIUM" ] && return 0
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
+		command -v google-chrome >/dev/null 2>&1 || command -v google-chrome-stable >/dev/null 2>&1
+}
+
 missing=()
 have_pg || missing+=(postgresql-15)
 have_mariadb || missing+=(mariadb-server)
+# Debian names the package chromium; Ubuntu's chromium-browser is a snap
+# wrapper that does not run in containers, so chromium is asked for.
+have_chromium || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
-	log "PostgreSQL 15 and MariaDB already installed; nothing to do"
+	log "PostgreSQL 15, MariaDB and Chromium already installed; nothing to do"
 	exit 0
 fi
 
@@ -54,4 +64,5 @@ fi
 
 have_pg || die "PostgreSQL 15 server binaries still missing in $PG_BIN after installing postgresql-15"
 have_mariadb || die "mariadbd / mariadb-install-db still missing after installing mariadb-server"
+have_chromium || die "chromium still missing after installing it (or set PHICRYPT_TEST_CHROMIUM to a Chromium binary)"
 log "installed ${missing[*]}"

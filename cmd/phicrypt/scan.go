@@ -8,11 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	_ "github.com/go-sql-driver/mysql" // registers the "mysql" driver
@@ -190,18 +192,19 @@ func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return scanErr
 	}
 
-	phi, possible := 0, 0
-	for _, t := range rep.Tables {
-		for _, c := range t.Columns {
-			switch c.Verdict {
-			case phiscan.VerdictPHI:
-				phi++
-			case phiscan.VerdictPossible:
-				possible++
-			}
+	// Columns judged on their names only (empty columns) are not
+	// counted with the columns that hold PHI.
+	counts, nameOnly := phiscan.ReportCounts(rep)
+	fmt.Fprintf(stderr, "phicrypt scan: %d data sets, %d other files; %d columns judged PHI, %d possible", len(rep.Tables), len(rep.Files),
+		counts[phiscan.VerdictPHI], counts[phiscan.VerdictPossible])
+	for _, v := range slices.Sorted(maps.Keys(counts)) {
+		if v != phiscan.VerdictPHI && v != phiscan.VerdictPossible && v != phiscan.VerdictNone && counts[v] > 0 {
+			fmt.Fprintf(stderr, ", %d %s", counts[v], v)
 		}
 	}
-	fmt.Fprintf(stderr, "phicrypt scan: %d data sets, %d other files; %d columns judged PHI, %d possible", len(rep.Tables), len(rep.Files), phi, possible)
+	if nameOnly > 0 {
+		fmt.Fprintf(stderr, ", %d judged by their names only (empty)", nameOnly)
+	}
 	if f.out != "" {
 		fmt.Fprintf(stderr, "; report in %s", f.out)
 	}
@@ -256,6 +259,9 @@ func loadScanConfig(path string) (*scanConfig, error) {
 		if _, err := regexp.Compile(cfg.MRNPattern); err != nil {
 			return nil, usagef("config file %s: mrn_pattern: %v", path, err)
 		}
+	}
+	if err := phiscan.ValidateConfig(&cfg.Config); err != nil {
+		return nil, usagef("config file %s: %s", path, strings.TrimPrefix(err.Error(), "phiscan: "))
 	}
 	return cfg, nil
 }
