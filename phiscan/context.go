@@ -68,7 +68,7 @@ func hasNameColumn(columns []string, self string) bool {
 func identifierTable(tt []string) bool {
 	person, ids := false, false
 	for _, t := range tt {
-		person = person || linkHeads[t] && t != "recipient" && t != "sender"
+		person = person || linkHeads[t]
 		ids = ids || t == "identifier" || t == "identifiers" || t == "ids"
 	}
 	return person && ids
@@ -257,10 +257,18 @@ func (c *Classifier) dateContext() string {
 		return ""
 	case s > 0 && ctx.log && ctx.linked:
 		return "log table linked to a patient by " + ctx.linkCol + ": dates judged possible, not silenced"
+	case s > 0 && col.refDate:
+		return "record timestamp in a table about patients: dates the patient's record (docs/SCAN.md)"
 	case s > 0:
 		return ""
+	case col.refDate && col.lifecycle && ctx.staff:
+		return "record timestamp in a table of staff: not about a patient (docs/SCAN.md)"
+	case col.refDate && col.lifecycle:
+		return "record timestamp in a table not about patients: book-keeping (docs/SCAN.md)"
 	case col.refDate:
-		return "record timestamp (created, updated, modified): book-keeping, not about a person (docs/SCAN.md)"
+		return "data-load or version timestamp: book-keeping, not about a person (docs/SCAN.md)"
+	case ctx.staff:
+		return "table of staff: dates not about a patient"
 	case col.productDate:
 		return "date of a product or document (lot, information sheet), not about a person"
 	case col.validityDate && col.expiry:

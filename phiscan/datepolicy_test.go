@@ -5,8 +5,8 @@ import "testing"
 // TestDatesNotAboutAPerson checks class 4 of issue 14: the edition date
 // of a vaccine information sheet and a lot's expiry are not PHI, while
 // the patient's dates on the same row are; record timestamps follow one
-// policy (docs/SCAN.md): book-keeping, "none", with evidence that says so,
-// whether or not the name has a date word and whatever the table.
+// policy (docs/SCAN.md), with evidence that says so,
+// whether or not the name has a date word.
 func TestDatesNotAboutAPerson(t *testing.T) {
 	g := newGen(17)
 	imm := []string{"id", "patient_id", "administered_date", "immunization_id", "cvx_code", "manufacturer",
@@ -29,25 +29,43 @@ func TestDatesNotAboutAPerson(t *testing.T) {
 		TableColumns: []string{"pid", "policy_number", "subscriber_lname", "date", "expiration_date"}}, testCfg)
 	wantVerdict(t, r, VerdictPHI, "date")
 
-	// Record timestamps: the same verdict in a patient table, a
-	// prescription table and a staff table, with or without a date word.
+	// Record timestamps, one policy (docs/SCAN.md): a timestamp of the
+	// row's own life dates the patient's record in a table about
+	// patients (phi), and no patient's elsewhere (none); a data load's
+	// timestamp is no one's. Either way the evidence says which rule.
+	stamps := []string{"last_updated", "date_modified", "created_at", "date_created", "date_changed", "date_voided", "date_added"}
 	tables := map[string][]string{
-		"patient_data":  {"pid", "fname", "lname", "DOB", "last_updated", "date_modified", "created_at", "date_created"},
-		"prescriptions": {"id", "patient_id", "drug", "dosage", "start_date", "last_updated", "date_modified", "created_at", "date_created"},
-		"users":         {"id", "username", "fname", "lname", "last_updated", "date_modified", "created_at", "date_created"},
-		"person":        {"person_id", "gender", "birthdate", "creator", "date_created", "changed_by", "date_changed", "date_voided"},
+		"patient_data":  {"pid", "fname", "lname", "DOB"},
+		"prescriptions": {"id", "patient_id", "drug", "dosage", "start_date"},
+		"person":        {"person_id", "gender", "birthdate", "creator", "changed_by"},
+		"users":         {"id", "username", "fname", "lname", "person_id"},
+		"drug_catalog":  {"ndc", "name", "strength", "route"},
 	}
 	for table, cols := range tables {
-		for _, col := range cols {
-			if col != "last_updated" && col != "date_modified" && col != "created_at" && col != "date_created" &&
-				col != "date_changed" && col != "date_voided" {
-				continue
-			}
-			r := Classify(ColumnInput{Table: table, Name: col, Values: care, TableColumns: cols}, testCfg)
-			wantVerdict(t, r, VerdictNone)
+		want := VerdictPHI
+		if table == "users" || table == "drug_catalog" {
+			want = VerdictNone
+		}
+		all := append(append([]string{}, cols...), stamps...)
+		for _, col := range stamps {
+			r := Classify(ColumnInput{Table: table, Name: col, Values: care, TableColumns: all}, testCfg)
+			wantVerdict(t, r, want)
 			if !hasEvidence(r, "context") {
 				t.Errorf("%s.%s: record timestamp without the policy in its evidence: %s", table, col, describe(r))
 			}
 		}
 	}
+	for _, col := range []string{"etl_load_ts", "dw_insert_ts", "batch_loaded_at"} {
+		r := Classify(ColumnInput{Table: "patient_data", Name: col, Values: care,
+			TableColumns: []string{"pid", "fname", "lname", col}}, testCfg)
+		wantVerdict(t, r, VerdictNone)
+	}
+	// A staff table's other dates are not a patient's either.
+	r = Classify(ColumnInput{Table: "users", Name: "pwd_expiration_date", Values: care,
+		TableColumns: []string{"id", "username", "fname", "lname", "pwd_expiration_date"}}, testCfg)
+	wantVerdict(t, r, VerdictNone)
+	// "birthdate_estimated" is a flag about the birth date.
+	r = Classify(ColumnInput{Table: "person", Name: "birthdate_estimated", Values: g.values(100, func(int) string { return g.pick("0", "1") }),
+		TableColumns: tables["person"]}, testCfg)
+	wantVerdict(t, r, VerdictNone)
 }

@@ -141,9 +141,9 @@ func TestEMRShapes(t *testing.T) {
 		{"location_id", fk(5), VerdictNone, ""},
 		{"encounter_datetime", when, VerdictPHI, SubjectPatient},
 		{"creator", fk(20), VerdictNone, ""},
-		{"date_created", when, VerdictNone, ""},
+		{"date_created", when, VerdictPHI, SubjectPatient},
 		{"changed_by", fk(20), VerdictNone, ""},
-		{"date_changed", when, VerdictNone, ""},
+		{"date_changed", when, VerdictPHI, SubjectPatient},
 		{"visit_id", fk(900), VerdictNone, ""},
 	})
 	scanShape(t, "patient_identifier", n, []emrCol{
@@ -151,7 +151,7 @@ func TestEMRShapes(t *testing.T) {
 		{"patient_id", fk(900), "", ""},
 		{"identifier", func(g *gen, i int) string { return fmt.Sprintf("%d-%d", 100000+i*7, i%10) }, VerdictPHI, SubjectPatient},
 		{"identifier_type", fk(3), VerdictNone, ""},
-		{"date_created", when, VerdictNone, ""},
+		{"date_created", when, VerdictPHI, ""},
 	})
 	scanShape(t, "users", n, []emrCol{
 		{"user_id", seq, VerdictNone, ""},

@@ -15,9 +15,7 @@ var linkHeads = wordSet("patient", "patients", "pt", "pat", "person", "persons",
 	"memb", "beneficiary", "bene", "enrollee", "cardholder", "insured", "participant", "client", "resident",
 	"encounter", "encounters", "enc", "encntr", "visit", "visits", "admission", "adm", "hadm", "stay",
 	"episode", "inpatient", "outpatient", "pid", "ptid", "patid", "mrn", "empi", "mpi", "pubpid",
-	"visit_occurrence", "visit_detail",
-	// The other party of a patient portal's messages.
-	"recipient", "sender")
+	"visit_occurrence", "visit_detail")
 
 // linkSuffixes are key suffixes after a link head ("patient_id",
 // "person_key", "encntr_no").

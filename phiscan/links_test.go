@@ -50,7 +50,6 @@ func TestLinkedTablesAreAboutPeople(t *testing.T) {
 		{"pnotes", []string{"id", "date", "body", "pid", "user", "title"}, "date"},
 		{"history_data", []string{"id", "coffee", "tobacco", "date", "pid"}, "date"},
 		{"billing", []string{"id", "date", "code_type", "code", "pid", "encounter", "fee"}, "date"},
-		{"onsite_messages", []string{"id", "username", "message", "ip", "date", "sender_id", "recipient_id"}, "date"},
 		{"observation", []string{"observation_id", "person_id", "observation_concept_id", "observation_datetime"}, "observation_datetime"},
 		{"chartevents", []string{"subject_id", "hadm_id", "stay_id", "charttime", "itemid", "valuenum"}, "charttime"},
 		{"obs", []string{"obs_id", "person_id", "concept_id", "encounter_id", "obs_datetime", "creator"}, "obs_datetime"},

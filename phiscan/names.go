@@ -184,7 +184,8 @@ var (
 		"tokenized", "masked", "mask", "present", "exists", "missing", "available", "known", "unknown",
 		"changed", "change", "id", "key", "fk", "seq", "rank", "code", "cd", "class", "prefix", "suffix",
 		"order", "weight", "wt", "place", "country", "state", "plurality", "sex", "gender", "rate", "list",
-		"group", "grp", "system", "sys", "version", "reason", "label", "title")
+		"group", "grp", "system", "sys", "version", "reason", "label", "title", "estimated", "estimate", "approx",
+		"approximate", "accuracy")
 	// Qualifiers before "name" that make it something other than a person.
 	nonPersonQual = wordSet("table", "tbl", "column", "col", "field", "fld", "schema", "db", "database", "file",
 		"drug", "med", "medication", "product", "brand", "generic", "facility", "hospital", "clinic", "org",
@@ -463,6 +464,9 @@ type colName struct {
 	// something ("expiration_date"), a product's when the table lists
 	// lots or manufacturers.
 	productDate, expiry bool
+	// lifecycle: a record timestamp of the row's own life ("created",
+	// "updated", "voided"), as opposed to a data load's ("etl_load_ts").
+	lifecycle bool
 	// related: the name is about a person related to the patient
 	// ("contact_relationship", "guardian", "nok"), whose name the
 	// values may hold.
@@ -608,6 +612,11 @@ func analyzeNameUncached(name string, extra map[string]termDef) colName {
 	if c.hasAge(toks) {
 		hasDateWord = false
 	}
+	if n := len(toks); hasDateWord && n > 1 && negators[toks[n-1]] && !dateWords[toks[n-1]] && c.typ == "" {
+		// "birthdate_estimated", "admit_date_source": a property of
+		// the date, not the date.
+		hasDateWord = false
+	}
 	isDateType := c.typ == "date" || c.typ == "birth_date" || c.typ == "death_date"
 	if hasDateWord && !isDateType && len(toks) > 0 && c.typ != "" {
 		last := toks[len(toks)-1]
@@ -657,6 +666,7 @@ func analyzeNameUncached(name string, extra map[string]termDef) colName {
 	}
 
 	c.expiry = has(expiryWords)
+	c.lifecycle = c.refDate && has(lifecycleWords) && !has(loadStampWords)
 	c.related = has(relatedWords)
 	if c.age && has(ageUnitNotYears) {
 		c.ageNotYears = true

@@ -18,6 +18,17 @@ var (
 	recordStampWords = wordSet("updated", "modified", "created", "changed", "inserted", "loaded", "deleted",
 		"archived", "synced", "refreshed", "imported", "exported", "processed", "lastmod", "lastupdate",
 		"voided", "retired", "added")
+	// lifecycleWords mark a timestamp of a row's own life: when the
+	// person's record was created, changed or voided.
+	lifecycleWords = wordSet("created", "create", "creation", "crt", "updated", "update", "upd", "modified",
+		"modify", "mod", "changed", "change", "voided", "void", "deleted", "delete", "del", "added", "entered",
+		"entry", "inserted", "lastmod", "last_modified", "archived", "processed", "process")
+	// loadStampWords mark the timestamp of a data load or a batch job,
+	// constant over many rows and about no one.
+	loadStampWords = wordSet("load", "loaded", "ld", "etl", "dw", "edw", "batch", "snapshot", "refresh",
+		"refreshed", "sync", "synced", "import", "imported", "export", "exported", "extract", "extracted",
+		"ingest", "ingested", "partition", "run", "job", "build", "built", "migration", "cutover", "release",
+		"published", "publish", "pub", "version", "ver", "schema", "asof", "as")
 	// expiryWords mark a validity date that ends something.
 	expiryWords = wordSet("expiry", "expiration", "expire", "expires", "expired", "exp")
 	// relatedWords mark a person related to the patient.

@@ -472,8 +472,15 @@ func (c *Classifier) nameCandidate(n float64) (string, float64) {
 // and in logs of system events.
 func (c *Classifier) dateStrength() (typ string, s float64) {
 	col, ctx := c.col, c.ctx
-	people := ctx.person && !ctx.log
+	// Staff tables are about people, but their dates are not patients'.
+	people := ctx.person && !ctx.log && !ctx.staff
 	switch {
+	case col.refDate && col.lifecycle && people:
+		// A record timestamp of a patient's row dates the patient's
+		// record (docs/SCAN.md, record timestamps).
+		return "date", 0.7
+	case col.refDate && col.lifecycle && ctx.log && ctx.linked:
+		return "date", weakTerm
 	case col.refDate, col.productDate:
 		return "", 0
 	case col.typ == "birth_date" || col.typ == "death_date":
@@ -494,7 +501,7 @@ func (c *Classifier) dateStrength() (typ string, s float64) {
 	case ctx.log && ctx.linked:
 		// A log linked to a patient: lowered, not silenced.
 		return "date", weakTerm
-	case ctx.log || ctx.ref && !ctx.person || ctx.org && !ctx.person:
+	case ctx.log || ctx.ref && !ctx.person || ctx.org && !ctx.person || ctx.staff:
 		return "", 0
 	case people || col.cryptic:
 		return "date", 0.7
