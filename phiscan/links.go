@@ -147,3 +147,17 @@ func (c *Classifier) applyFKLink() {
 		c.ctx.log = false
 	}
 }
+
+// surrogateLink reports a column named as a key to a person
+// ("person_id", "patient_id", "pid") whose values are small integers in a
+// dense range: a database's surrogate key, not a record number that
+// means something outside it. Only the weak name term is set aside;
+// value evidence still counts.
+func (c *Classifier) surrogateLink() bool {
+	if c.col.typ != "mrn" || c.col.strength > weakTerm || c.nonNull == 0 || !patientLink(c.name) {
+		return false
+	}
+	ints := c.counts[cInt]
+	dense := ints >= 20 && c.intMax-c.intMin < 10*uint64(ints)
+	return ints == c.nonNull && c.counts[cLetters] == 0 && (dense || c.intMax < 1000000)
+}

@@ -152,3 +152,34 @@ func TestForeignKeyLink(t *testing.T) {
 		t.Errorf("audit log linked by a foreign key: %s", describe(r))
 	}
 }
+
+// TestSurrogateLinkKeys checks that a key to the person row that counts
+// up (OMOP's and OpenMRS's person_id) is not taken for a record number,
+// while a record number under the same name still is.
+func TestSurrogateLinkKeys(t *testing.T) {
+	g := newGen(22)
+	ids := g.values(300, func(int) string { return itoa(g.n(1, 900)) })
+	for _, col := range []string{"person_id", "patient_id", "pid"} {
+		r := Classify(ColumnInput{Table: "visit_occurrence", Name: col, Values: ids,
+			TableColumns: []string{"visit_occurrence_id", col, "visit_start_date"}}, testCfg)
+		wantVerdict(t, r, VerdictNone)
+	}
+	mrns := g.values(300, func(int) string { return "E" + itoa(1000000+g.n(0, 8999999)) })
+	r := Classify(ColumnInput{Table: "encounters", Name: "patient_id", Values: mrns,
+		TableColumns: []string{"encounter_id", "patient_id", "admit_date"}}, testCfg)
+	if r.Verdict == VerdictNone {
+		t.Errorf("record numbers under patient_id: %s", describe(r))
+	}
+}
+
+// TestBirthParts checks OMOP's month_of_birth and day_of_birth.
+func TestBirthParts(t *testing.T) {
+	g := newGen(23)
+	cols := []string{"person_id", "year_of_birth", "month_of_birth", "day_of_birth", "birth_datetime"}
+	months := g.values(300, func(int) string { return itoa(g.n(1, 12)) })
+	days := g.values(300, func(int) string { return itoa(g.n(1, 28)) })
+	for col, vals := range map[string][]string{"month_of_birth": months, "day_of_birth": days} {
+		r := Classify(ColumnInput{Table: "person", Name: col, Values: vals, TableColumns: cols}, testCfg)
+		wantVerdict(t, r, VerdictPHI, "birth_date")
+	}
+}

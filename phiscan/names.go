@@ -464,6 +464,8 @@ type colName struct {
 	// something ("expiration_date"), a product's when the table lists
 	// lots or manufacturers.
 	productDate, expiry bool
+	// birthPart: the month or day of a birth, as a small number.
+	birthPart bool
 	// lifecycle: a record timestamp of the row's own life ("created",
 	// "updated", "voided"), as opposed to a data load's ("etl_load_ts").
 	lifecycle bool
@@ -569,6 +571,9 @@ func analyzeNameUncached(name string, extra map[string]termDef) colName {
 						c.personName = true
 					}
 				}
+			}
+			if def.typ == "birth_date" && slices.Contains(birthPartTerms, key) {
+				c.birthPart = true
 			}
 			if def.typ == "birth_date" {
 				if end < len(toks) && yearWords[toks[end]] || i > 0 && yearWords[toks[i-1]] ||

@@ -60,7 +60,14 @@ func splitDateSuffix(t string) []string {
 func init() {
 	// OMOP's source-system key of a person: often the record number.
 	addTerms("mrn", weakTerm, "person_source_value", "patient_source_value")
+	// The month or day of a birth (OMOP's person table): with the
+	// year, a birth date.
+	addTerms("birth_date", strongTerm, birthPartTerms...)
 }
+
+// birthPartTerms name columns that hold the month or the day of a birth.
+var birthPartTerms = []string{"month_of_birth", "day_of_birth", "birth_month", "birth_mon", "birth_mm", "birth_dd",
+	"mob", "dob_month", "dob_day", "dob_mm", "dob_dd"}
 
 // suffixVariants are the interchangeable spellings of a term's last word:
 // "memb_nbr" is "memb_no", "post_cd" is "post_code".

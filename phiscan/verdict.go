@@ -650,6 +650,11 @@ func (c *Classifier) combineName(out []candidate, n float64) []candidate {
 			return out
 		}
 	}
+	if c.surrogateLink() {
+		// A key to the person row, counting up: the record number is
+		// elsewhere.
+		return out
+	}
 	nameEv := Evidence{Check: "name", Type: typ, Share: 1, Detail: fmt.Sprintf("column name term %q", col.term)}
 
 	// Soft value evidence of another type yields to the name.
@@ -673,6 +678,10 @@ func (c *Classifier) combineName(out []candidate, n float64) []candidate {
 	case isDate:
 		ds := c.compat(typ, n)
 		switch {
+		case col.birthPart && n > 0 && float64(c.counts[cInt]) >= 0.8*n && c.counts[cAgeRange] == c.counts[cInt] &&
+			c.min >= 1:
+			// Months or days of birth: numbers from 1 to 31.
+			conf = s
 		case col.birthYear && c.counts[cYear] > 0 && float64(c.counts[cYear]) >= 0.8*n:
 			// A year of birth alone is allowed; only old ages matter,
 			// and the date_age candidate carries those.
