@@ -1,5 +1,7 @@
 package phiscan
 
+import "strings"
+
 // Table context beyond the words of the table's name: links to patients,
 // tables of staff, of organisations and of a patient's employer.
 //
@@ -184,6 +186,10 @@ func (c *Classifier) subject(v Verdict, types []string) string {
 				return SubjectStaff
 			}
 		}
+		// "administered_by", "referredby", "performed_by": who did it.
+		if n := len(c.col.tokens); n > 0 && strings.HasSuffix(c.col.tokens[n-1], "by") && contactName(types) {
+			return SubjectStaff
+		}
 	}
 	switch {
 	case c.ctx.staff:
@@ -311,4 +317,14 @@ func (c *Classifier) namesRow() bool {
 	}
 	last := toks[len(toks)-1]
 	return last == "name" || last == "nm" || last == "nme"
+}
+
+// contactName reports a name among the types.
+func contactName(types []string) bool {
+	for _, t := range types {
+		if t == "name" || t == "first_name" || t == "last_name" {
+			return true
+		}
+	}
+	return false
 }

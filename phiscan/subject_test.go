@@ -27,6 +27,8 @@ func TestSubjects(t *testing.T) {
 		{"provider", []string{"provider_id", "provider_name", "npi", "dea", "care_site_id"}, "provider_name", names, VerdictPHI, SubjectStaff},
 		// A clinician's name on a patient's row is the clinician's.
 		{"encounters", []string{"encounter_id", "patient_id", "attending_name", "admit_date"}, "attending_name", names, VerdictPHI, SubjectStaff},
+		{"immunizations", []string{"id", "patient_id", "administered_date", "administered_by"}, "administered_by", names, VerdictPHI, SubjectStaff},
+		{"lists", []string{"id", "pid", "begdate", "referredby"}, "referredby", names, VerdictPHI, SubjectStaff},
 		// Patient columns are the patient's.
 		{"patient_data", []string{"pid", "fname", "lname", "street", "phone_home"}, "lname", lasts, VerdictPHI, SubjectPatient},
 		{"patient_data", []string{"pid", "fname", "lname", "street", "phone_home"}, "phone_home", phones, VerdictPHI, SubjectPatient},
@@ -38,6 +40,8 @@ func TestSubjects(t *testing.T) {
 			}),
 			VerdictNone, SubjectOrganisation},
 		{"pharmacies", []string{"id", "name", "transmit_method", "email", "ncpdp", "npi"}, "phone", phones, VerdictNone, SubjectOrganisation},
+		{"facility", []string{"id", "name", "phone", "street", "facility_npi"}, "facility_npi",
+			g.values(200, func(i int) string { return npiFor(2000000 + i) }), VerdictNone, SubjectOrganisation},
 		{"insurance_companies", []string{"id", "name", "attn", "cms_id", "street", "phone"}, "street", streets, VerdictNone, SubjectOrganisation},
 	} {
 		r := Classify(ColumnInput{Table: tc.table, Name: tc.col, Values: tc.vals, TableColumns: tc.cols}, testCfg)

@@ -385,6 +385,12 @@ func (c *Classifier) candidates() ([]candidate, []candidate) {
 			case "address", "city", "zip", "phone", "fax", "email", "url":
 				removed = append(removed, cd)
 				return true
+			case "npi":
+				// An organisation's NPI (type 2), not a clinician's.
+				if c.ctx.org && !c.ctx.staff {
+					removed = append(removed, cd)
+					return true
+				}
 			}
 			return false
 		})
