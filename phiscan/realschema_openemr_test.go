@@ -187,8 +187,8 @@ func fillOpenEMR(t *testing.T, db *sql.DB, d testdb.Dialect, n int) {
 	// Encounters, two per patient, and what hangs off them.
 	type enc struct {
 		id, pid, provider int
-		day, ts            string
-		p                  person
+		day, ts           string
+		p                 person
 	}
 	encs := make([]enc, 2*n)
 	for i := range encs {
