@@ -61,7 +61,7 @@ func fillMIMIC(t *testing.T, db *sql.DB, d testdb.Dialect, n int) {
 		return []any{labs[i].id, labs[i].label, labs[i].fluid, labs[i].category}
 	})
 	items := []struct {
-		id                                  int
+		id                                 int
 		label, abbr, links, category, unit string
 	}{{220045, "Heart Rate", "HR", "chartevents", "Routine Vital Signs", "bpm"}, {220179, "Non Invasive Blood Pressure systolic", "NBPs", "chartevents", "Routine Vital Signs", "mmHg"},
 		{225054, "On mechanical ventilation", "On MV", "datetimeevents", "Respiratory", ""}, {225158, "NaCl 0.9%", "NaCl 0.9%", "inputevents", "Fluids/Intake", "mL"},
@@ -86,8 +86,8 @@ func fillMIMIC(t *testing.T, db *sql.DB, d testdb.Dialect, n int) {
 	})
 	type adm struct {
 		hadm, subject, stay int
-		in, out            time.Time
-		p                  person
+		in, out             time.Time
+		p                   person
 	}
 	adms := make([]adm, 0, 2*n)
 	for _, p := range pp {

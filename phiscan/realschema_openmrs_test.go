@@ -43,7 +43,9 @@ func fillOpenMRS(t *testing.T, db *sql.DB, d testdb.Dialect, n int) {
 	created := func(p person) string { return sqlTS(g.clock(g.visitDate(p))) }
 	// openmrsID looks like an OpenMRS ID: digits and a base-30 check
 	// character (not computed with OpenMRS's Luhn mod 30).
-	openmrsID := func(i int) string { return fmt.Sprintf("%d%s", 100000+i*7, string("0123456789ACDEFGHJKLMNPRTUVWXY"[(i*7)%30])) }
+	openmrsID := func(i int) string {
+		return fmt.Sprintf("%d%s", 100000+i*7, string("0123456789ACDEFGHJKLMNPRTUVWXY"[(i*7)%30]))
+	}
 
 	// Stock rows of a fresh install.
 	ins("encounter_type", "encounter_type_id,name,description,creator,date_created,retired,uuid", 4, func(i int) []any {
