@@ -206,6 +206,17 @@ func setUpMariaDB(acct *account, mariadbd, installDB string, proc *process) (*se
 		return nil, err
 	}
 
+	// Temporary tables go to a directory of the server's own rather than
+	// the shared /tmp, where another process's cleanup could remove them
+	// under a running query.
+	tmpDir := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmpDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := acct.chown(tmpDir); err != nil {
+		return nil, err
+	}
+
 	logPath := filepath.Join(dir, "mariadbd.log")
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
@@ -218,6 +229,7 @@ func setUpMariaDB(acct *account, mariadbd, installDB string, proc *process) (*se
 			"--datadir="+dataDir,
 			"--socket="+filepath.Join(dir, "sock"),
 			"--pid-file="+filepath.Join(dir, "mariadbd.pid"),
+			"--tmpdir="+tmpDir,
 			"--port="+strconv.Itoa(port),
 			"--bind-address=127.0.0.1",
 			"--skip-name-resolve",
