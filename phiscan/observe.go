@@ -73,6 +73,7 @@ const (
 	cNumeric              // a number
 	cInt                  // an integer
 	cDecimal              // a number with a fraction
+	cCoord                // a number with three or more decimals, from -180 to 180
 	cNegative             // a negative number
 	cSmall                // an integer from 1 to 5
 	cAgeRange             // a number from 0 to 125
@@ -392,6 +393,9 @@ func (c *Classifier) observeNumber(v string) bool {
 	c.numberStats(f)
 	if f != math.Trunc(f) {
 		c.counts[cDecimal]++
+		if dot := strings.IndexByte(s, '.'); dot >= 0 && len(s)-dot > 3 && math.Abs(f) <= 180 {
+			c.counts[cCoord]++
+		}
 	} else {
 		c.counts[cInt]++
 		if f >= 1 && f <= 5 {

@@ -681,6 +681,14 @@ func (c *Classifier) combineName(out []candidate, n float64) []candidate {
 		}
 	}
 	switch {
+	case col.geo && n > 0 && float64(c.counts[cCoord]) >= 0.8*n:
+		// Coordinates precise to a street: a person's address when the
+		// row is a person's, a place's otherwise.
+		conf = s
+		if c.ctx.person && !c.ctx.staff {
+			conf = strongTerm
+		}
+		nameEv.Detail += "; coordinates"
 	case isDate:
 		ds := c.compat(typ, n)
 		switch {
