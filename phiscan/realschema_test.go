@@ -227,6 +227,9 @@ type realScore struct {
 	// with their subject; staffOrgFound lists the others.
 	staffOrgRight                              int
 	misses, possibles, falsePos, staffOrgFound []realFinding
+	// noValues lists the labelled columns without values (all NULL or
+	// empty), left out of the confusion counts.
+	noValues []realFinding
 	// emptyFlagged lists columns of tables left empty (stock rows only or
 	// none) that the scanner judged phi or possible: not scored, listed.
 	emptyFlagged []string
@@ -319,6 +322,15 @@ func scoreReal(t testing.TB, schema string, rep *Report, labels []realLabel) *re
 		if c.Subject == SubjectStaff || c.Subject == SubjectOrganisation {
 			verdict = VerdictNone
 		}
+		// A column without values can be judged on its name only: the
+		// verdict says what the column is for, not that it holds PHI.
+		// The overviews count such verdicts apart (NameOnly); the score
+		// leaves every column without values out, whatever its verdict
+		// and its label, and lists them.
+		if c.Sampled-c.Nulls <= 0 && !overridden(c) {
+			s.noValues = append(s.noValues, f)
+			continue
+		}
 		switch {
 		case truth && verdict == VerdictPHI:
 			s.tpP++
@@ -352,6 +364,7 @@ func logReal(t testing.TB, s *realScore) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "real schema %s: %d tables filled, %d columns labelled (%d patient PHI, %d staff/organisation), scan %v\n",
 		s.schema, s.tables, s.labelled, s.phi, s.staffOrg, s.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(&b, "  %d labelled columns without values left out of the score\n", len(s.noValues))
 	fmt.Fprintf(&b, "  possible as phi:  recall %s  precision %s  (tp %d, fp %d, fn %d)\n",
 		fmtRate(s.recallPossiblePHI()), fmtRate(s.precisionPossiblePHI()), s.tpP, s.fpP, s.fnP)
 	fmt.Fprintf(&b, "  possible as none: recall %s  precision %s  (tp %d, fp %d, fn %d)\n",
@@ -368,6 +381,7 @@ func logReal(t testing.TB, s *realScore) {
 	list("PHI judged only possible", s.possibles)
 	list("false positives: not patient PHI judged phi or possible", s.falsePos)
 	list("staff and organisation columns not reported with their subject", s.staffOrgFound)
+	list("columns without values (not scored: judged on the name only)", s.noValues)
 	fmt.Fprintf(&b, "  columns of empty or stock-only tables judged phi or possible (not scored) (%d):\n", len(s.emptyFlagged))
 	for _, e := range s.emptyFlagged {
 		fmt.Fprintf(&b, "    %s\n", e)
