@@ -374,6 +374,10 @@ func (c *Classifier) candidates() ([]candidate, []candidate) {
 		}
 	}
 
+	if cd, ok := c.recordNumberCandidate(n, known); ok {
+		out = append(out, cd)
+	}
+
 	out = c.combineName(out, n)
 
 	// An organisation's address and phone, and a reference list of
@@ -752,4 +756,35 @@ func identifierLikeName(name string) bool {
 		}
 	}
 	return false
+}
+
+// recordNumberCandidate judges a column of a table about patients whose
+// values are record numbers of some kind though its name does not say
+// so: OMOP's visit_source_value, specimen_source_id, family_source_value
+// ("V2019-0012345", "S21-004512", "FAM0012345"). Every value mixes
+// letters and digits in one token and nearly every row has its own: a
+// unique identifying number of the patient's record (Safe Harbor (R)).
+// Codes repeat, keys count up, UUIDs are random keys, and the lot and
+// batch numbers of products are not the patient's.
+func (c *Classifier) recordNumberCandidate(n float64, known bool) (candidate, bool) {
+	col := c.col
+	if known || n < 20 || col.typ != "" || col.code || !c.ctx.linked || c.ctx.staff || c.ctx.log ||
+		c.counts[cUUID] > 0 || c.counts[cNumeric] > 0 || c.counts[cText] > 0 {
+		return candidate{}, false
+	}
+	for _, t := range col.tokens {
+		if productSiblings[t] {
+			return candidate{}, false
+		}
+	}
+	ids := float64(c.counts[cIDShape])
+	distinct := float64(len(c.distinct))
+	// Digits alone ("12345678-12") are a key made of keys or a code
+	// (an NDC); a record number of this kind carries letters.
+	if ids < 0.95*n || float64(c.counts[cLetters]) < 0.9*n || c.minLen < 6 || distinct < 20 || distinct < 0.9*n && distinct < maxDistinct {
+		return candidate{}, false
+	}
+	return candidate{typ: "account", conf: 0.66, soft: true, ev: []Evidence{{Check: "value", Type: "account",
+		Share: round3(ids / n), Detail: "a distinct letter-and-digit number on nearly every row of a table about patients (" +
+			c.example + ")"}}}, true
 }
