@@ -78,6 +78,7 @@ const (
 	cSmall                // an integer from 1 to 5
 	cAgeRange             // a number from 0 to 125
 	cAgeOver              // a number above the age limit, up to 125
+	cTimeOfDay            // a time of day without a date: "09:30", "14:05:00"
 	numCounters
 )
 
@@ -137,6 +138,9 @@ func (c *Classifier) Observe(v string) {
 		case b >= 0x80:
 			high++
 		}
+	}
+	if colons > 0 && colons <= 2 && digits+colons+dots == n && n <= 15 && timeOfDay(v) {
+		c.counts[cTimeOfDay]++
 	}
 	if digits == n-1 && n > 3 && v[n-2] == '.' && v[n-1] == '0' && isDigit(v[0]) {
 		// An integer that went through a floating-point type on export:
@@ -678,4 +682,35 @@ func (c *Classifier) observeText(v string) {
 			c.textCounts[t]++
 		}
 	}
+}
+
+// timeOfDay reports "H:MM", "HH:MM:SS" or "HH:MM:SS.fff" with an hour
+// below 24 and minutes below 60: a clock time, which dates nothing.
+func timeOfDay(v string) bool {
+	h, rest, ok := strings.Cut(v, ":")
+	if !ok || len(h) < 1 || len(h) > 2 || len(rest) < 2 {
+		return false
+	}
+	hour, err := strconv.Atoi(h)
+	if err != nil || hour > 23 {
+		return false
+	}
+	m := rest[:2]
+	minute, err := strconv.Atoi(m)
+	if err != nil || minute > 59 {
+		return false
+	}
+	rest = rest[2:]
+	if rest == "" {
+		return true
+	}
+	if rest[0] != ':' || len(rest) < 3 {
+		return false
+	}
+	sec, err := strconv.Atoi(rest[1:3])
+	if err != nil || sec > 59 {
+		return false
+	}
+	rest = rest[3:]
+	return rest == "" || rest[0] == '.' && len(rest) > 1 && strings.Trim(rest[1:], "0123456789") == ""
 }

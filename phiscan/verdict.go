@@ -340,7 +340,10 @@ func (c *Classifier) candidates() ([]candidate, []candidate) {
 	}
 
 	// Small cells in counts.
-	if col.count && c.allNumeric && c.counts[cSmall] > 0 && c.counts[cDecimal] == 0 && c.counts[cNegative] == 0 {
+	// A count on a row of one patient's data (how many exposures, how
+	// many statements) is that patient's, not a small cell of an
+	// aggregate of patients.
+	if col.count && !c.ctx.linked && c.allNumeric && c.counts[cSmall] > 0 && c.counts[cDecimal] == 0 && c.counts[cNegative] == 0 {
 		out = append(out, candidate{typ: "small_cell", conf: 0.5, ev: []Evidence{{Check: "small_cell",
 			Type: "small_cell", Share: round3(share(cSmall)), Detail: "counts from 1 to 5"}}})
 	}
@@ -655,6 +658,11 @@ func (c *Classifier) combineName(out []candidate, n float64) []candidate {
 		s = weakTerm // ZIP3 is allowed by safe harbor unless restricted
 	}
 	isDate := typ == "date" || typ == "birth_date" || typ == "death_date"
+	if isDate && n > 0 && float64(c.counts[cTimeOfDay]) >= 0.9*n {
+		// Clock times without a day ("pc_start_time" = "09:30:00")
+		// date nothing: a time of day is not an element of a date.
+		return out
+	}
 	if isDate {
 		if typ, s = c.dateStrength(); s == 0 {
 			return out
