@@ -622,6 +622,10 @@ func (c *Classifier) compat(typ string, n float64) float64 {
 		x = cnt(cIDShape, cMRN, cDEA, cMBI, cCard) + cnt(cInt)
 	case "first_name", "last_name", "name":
 		x = cnt(cNameFull, cNameFirst, cNameLast, cNameBoth, cNamePartial, cNameCommon, cNameShape)
+		if middleNameTerms[c.col.term] && c.maxLen <= 2 {
+			// Middle initials: a letter, maybe with a dot.
+			x = cnt(cLetters)
+		}
 	case "phone", "fax":
 		x = cnt(cPhoneFmt, cPhoneFmtBad, cPhonePlain, cPhonePlainBad, cPhoneShape)
 	case "email":
@@ -796,3 +800,7 @@ func (c *Classifier) recordNumberCandidate(n float64, known bool) (candidate, bo
 		Share: round3(ids / n), Detail: "a distinct letter-and-digit number on nearly every row of a table about patients (" +
 			c.example + ")"}}}, true
 }
+
+// middleNameTerms name a middle name, which is often an initial.
+var middleNameTerms = wordSet("mname", "middle_name", "middle_nm", "name_middle", "nm_middle", "middle_initial",
+	"mi", "middle")
