@@ -30,6 +30,10 @@ func TestRecordNumbersWithoutAName(t *testing.T) {
 		{"visit", "source_value", linked, func(i int) string { return fmt.Sprintf("%08d-%02d", 10000000+i, i%7) }, VerdictNone},
 		{"visit", "source_value", linked, func(i int) string { return []string{"E11.9", "I10", "J45.909"}[i%3] }, VerdictNone},
 		{"visit", "lot_number", linked, encounter, VerdictNone},
+		// Two letters and seven digits: one in ten passes the DEA check
+		// digit by chance.
+		{"patient_master", "v2", []string{"PERSON_ID", "v2", "PAT_DOB"},
+			func(i int) string { return fmt.Sprintf("PT%07d", (7919*i+104729)%10000000) }, VerdictPHI},
 		{"import_file", "source_value", []string{"id", "source_value"}, encounter, VerdictNone},
 	}
 	for _, tc := range cases {

@@ -789,7 +789,9 @@ func (c *Classifier) recordNumberCandidate(n float64, known bool) (candidate, bo
 			return candidate{}, false
 		}
 	}
-	ids := float64(c.counts[cIDShape])
+	// Some random record numbers pass the check digit of a DEA or an
+	// MBI by chance; a column of them all is judged by those detectors.
+	ids := float64(c.counts[cIDShape] + c.counts[cDEA] + c.counts[cMBI])
 	distinct := float64(len(c.distinct))
 	// Digits alone ("12345678-12") are a key made of keys or a code
 	// (an NDC); a record number of this kind carries letters.
