@@ -79,6 +79,7 @@ const (
 	cAgeRange             // a number from 0 to 125
 	cAgeOver              // a number above the age limit, up to 125
 	cTimeOfDay            // a time of day without a date: "09:30", "14:05:00"
+	cClinicianTitle       // a name with a clinician's title: "Dr. Ann Lee", "Ann Lee, MD"
 	numCounters
 )
 
@@ -138,6 +139,9 @@ func (c *Classifier) Observe(v string) {
 		case b >= 0x80:
 			high++
 		}
+	}
+	if letters > 0 && digits == 0 && n >= 6 && n <= 60 && clinicianTitle(v) {
+		c.counts[cClinicianTitle]++
 	}
 	if colons > 0 && colons <= 2 && digits+colons+dots == n && n <= 15 && timeOfDay(v) {
 		c.counts[cTimeOfDay]++
@@ -713,4 +717,29 @@ func timeOfDay(v string) bool {
 	}
 	rest = rest[3:]
 	return rest == "" || rest[0] == '.' && len(rest) > 1 && strings.Trim(rest[1:], "0123456789") == ""
+}
+
+// clinicianTitles are the degrees written after a clinician's name.
+var clinicianTitles = []string{" md", " m.d.", " do", " np", " pa-c", " pa", " rn", " dds", " dmd", " fnp", " aprn",
+	" crna", " pharmd", " dpm", " od"}
+
+// clinicianTitle reports a name written with a clinician's title: "Dr.
+// Ann Lee", "Dr Lee", "Ann Lee, MD", "Lee, Ann NP".
+func clinicianTitle(v string) bool {
+	if len(v) > 3 && (v[0] == 'D' || v[0] == 'd') && (v[1] == 'r' || v[1] == 'R') && (v[2] == '.' || v[2] == ' ') {
+		return true
+	}
+	l := strings.ToLower(v)
+	for _, t := range clinicianTitles {
+		if !strings.HasSuffix(l, t) {
+			continue
+		}
+		// "Ann Lee, DO"; but "Anh Thi Do" is a surname, so the short
+		// titles that are also surnames need the comma.
+		if strings.HasSuffix(l[:len(l)-len(t)], ",") ||
+			t != " do" && t != " pa" && t != " od" && strings.Count(l, " ") >= 2 {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,34 @@
+package phiscan
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestClinicianTitles checks that names written with a clinician's title
+// are reported as staff's, and that surnames that look like titles are
+// not taken for them.
+func TestClinicianTitles(t *testing.T) {
+	for _, v := range []string{"Dr. Ann Lee", "Dr Lee", "DR. JOHN SMITH", "Ann Lee, MD", "Ann Lee MD", "Lee, Ann, DO", "Mary Jones RN"} {
+		if !clinicianTitle(v) {
+			t.Errorf("%q: no clinician's title", v)
+		}
+	}
+	for _, v := range []string{"Anh Thi Do", "Mary Do", "Drew Barrymore", "Ann Lee", "Maria Pa", "Andrew"} {
+		if clinicianTitle(v) {
+			t.Errorf("%q: taken for a clinician's title", v)
+		}
+	}
+	cols := []string{"id", "pid", "reply_from", "reply_date"}
+	c := NewClassifier("reply_from", "", cols, testCfg)
+	c.SetTable("transactions")
+	first := []string{"Ann", "John", "Maria", "David", "Susan", "Robert"}
+	last := []string{"Lee", "Smith", "Garcia", "Brown", "Nguyen", "Miller"}
+	for i := range 60 {
+		c.Observe(fmt.Sprintf("Dr. %s %s", first[i%6], last[i/6%6]))
+	}
+	r := c.Report()
+	if r.Subject != SubjectStaff {
+		t.Errorf("names with Dr.: %s %v subject %q", r.Verdict, r.Types, r.Subject)
+	}
+}
