@@ -10,76 +10,76 @@ import (
 // Value counters. Each value increments at most a handful of them; the
 // verdict is computed from the counts when the report is asked for.
 const (
-	cSSNFmt        = iota // ###-##-####, valid
-	cSSNFmtBad            // ###-##-####, not a valid SSN
-	cSSNPlain             // nine digits, valid
-	cSSNPlainBad          // nine digits, not a valid SSN
-	cSSNShort             // seven or eight digits, valid once zero-padded
-	cSSNSample            // a famous sample number
-	cSSNLast4             // four digits
-	cPhoneFmt             // formatted, valid NANP
-	cPhoneFmtBad          // phone-shaped, not valid NANP
-	cPhonePlain           // ten digits (or 1 + ten), valid NANP
-	cPhonePlainBad        // ten digits, not valid NANP
-	cPhoneFiction         // 555-0100 to 555-0199
-	cPhoneShape           // seven to fifteen digits with phone punctuation
-	cEmail                // valid email address
-	cAt                   // contains @
-	cZIP5                 // five digits, an assigned prefix
-	cZIP5Lead             // the same, written with a leading zero
-	cZIP5Bad              // five digits, an unassigned prefix
-	cZIP4                 // ZIP+4
-	cZIPRestricted        // a restricted three-digit prefix
-	cZIP3                 // three digits (ZIP3 columns)
-	cZIPShort             // three or four digits: a ZIP that lost its zeros
-	cZIPPadded            // four digits that are a valid ZIP once zero-padded
-	cZIPPaddedBad         // four digits that are not
-	cIP                   // IPv4 or IPv6 address
-	cIPPrivate            // a private, loopback or link-local address
-	cURL                  // web address
-	cPath                 // a path or relative link: "/chart/123"
-	cURLID                // a link or path carrying an identifier or a query
-	cNPI                  // National Provider Identifier
-	cLen10                // ten digits
-	cDEA                  // DEA registration number
-	cMBI                  // Medicare Beneficiary Identifier
-	cCard                 // payment card number
-	cMRN                  // the site's MRN pattern
-	cDate                 // a full date as text
-	cDatePartial          // year and month
-	cDateInt              // yyyymmdd as eight digits
-	cDateSerial           // Excel serial or Unix time in a date-named column
-	cDateOld              // a date implying an age over the limit
-	cDateOld30            // a date thirty years ago or more
-	cYear                 // a plausible year
-	cYearOld              // a birth year implying an age over the limit
-	cAddress              // street address
-	cStreetName           // a street without a house number
-	cNameFull             // given name and surname
-	cNameFirst            // a given name
-	cNameLast             // a surname
-	cNameBoth             // a word on both name lists
-	cNamePartial          // several words, one a name
-	cNameCommon           // a name that is also a common word
-	cNameShape            // alphabetic, name-shaped, not on the lists
-	cNameOrg              // a facility, company or drug
-	cUUID                 // UUID
-	cIDShape              // letters and digits, no spaces
-	cMasked               // digits partly blotted out: "XXX-XX-1234"
-	cLetters              // contains letters
-	cText                 // free text
-	cTextHit              // free text with an embedded identifier
-	cTextStrong           // free text with an SSN, phone, email, MRN or address
-	cNumeric              // a number
-	cInt                  // an integer
-	cDecimal              // a number with a fraction
-	cCoord                // a number with three or more decimals, from -180 to 180
-	cNegative             // a negative number
-	cSmall                // an integer from 1 to 5
-	cAgeRange             // a number from 0 to 125
-	cAgeOver              // a number above the age limit, up to 125
-	cTimeOfDay            // a time of day without a date: "09:30", "14:05:00"
-	cClinicianTitle       // a name with a clinician's title: "Dr. Ann Lee", "Ann Lee, MD"
+	cSSNFmt         = iota // ###-##-####, valid
+	cSSNFmtBad             // ###-##-####, not a valid SSN
+	cSSNPlain              // nine digits, valid
+	cSSNPlainBad           // nine digits, not a valid SSN
+	cSSNShort              // seven or eight digits, valid once zero-padded
+	cSSNSample             // a famous sample number
+	cSSNLast4              // four digits
+	cPhoneFmt              // formatted, valid NANP
+	cPhoneFmtBad           // phone-shaped, not valid NANP
+	cPhonePlain            // ten digits (or 1 + ten), valid NANP
+	cPhonePlainBad         // ten digits, not valid NANP
+	cPhoneFiction          // 555-0100 to 555-0199
+	cPhoneShape            // seven to fifteen digits with phone punctuation
+	cEmail                 // valid email address
+	cAt                    // contains @
+	cZIP5                  // five digits, an assigned prefix
+	cZIP5Lead              // the same, written with a leading zero
+	cZIP5Bad               // five digits, an unassigned prefix
+	cZIP4                  // ZIP+4
+	cZIPRestricted         // a restricted three-digit prefix
+	cZIP3                  // three digits (ZIP3 columns)
+	cZIPShort              // three or four digits: a ZIP that lost its zeros
+	cZIPPadded             // four digits that are a valid ZIP once zero-padded
+	cZIPPaddedBad          // four digits that are not
+	cIP                    // IPv4 or IPv6 address
+	cIPPrivate             // a private, loopback or link-local address
+	cURL                   // web address
+	cPath                  // a path or relative link: "/chart/123"
+	cURLID                 // a link or path carrying an identifier or a query
+	cNPI                   // National Provider Identifier
+	cLen10                 // ten digits
+	cDEA                   // DEA registration number
+	cMBI                   // Medicare Beneficiary Identifier
+	cCard                  // payment card number
+	cMRN                   // the site's MRN pattern
+	cDate                  // a full date as text
+	cDatePartial           // year and month
+	cDateInt               // yyyymmdd as eight digits
+	cDateSerial            // Excel serial or Unix time in a date-named column
+	cDateOld               // a date implying an age over the limit
+	cDateOld30             // a date thirty years ago or more
+	cYear                  // a plausible year
+	cYearOld               // a birth year implying an age over the limit
+	cAddress               // street address
+	cStreetName            // a street without a house number
+	cNameFull              // given name and surname
+	cNameFirst             // a given name
+	cNameLast              // a surname
+	cNameBoth              // a word on both name lists
+	cNamePartial           // several words, one a name
+	cNameCommon            // a name that is also a common word
+	cNameShape             // alphabetic, name-shaped, not on the lists
+	cNameOrg               // a facility, company or drug
+	cUUID                  // UUID
+	cIDShape               // letters and digits, no spaces
+	cMasked                // digits partly blotted out: "XXX-XX-1234"
+	cLetters               // contains letters
+	cText                  // free text
+	cTextHit               // free text with an embedded identifier
+	cTextStrong            // free text with an SSN, phone, email, MRN or address
+	cNumeric               // a number
+	cInt                   // an integer
+	cDecimal               // a number with a fraction
+	cCoord                 // a number with three or more decimals, from -180 to 180
+	cNegative              // a negative number
+	cSmall                 // an integer from 1 to 5
+	cAgeRange              // a number from 0 to 125
+	cAgeOver               // a number above the age limit, up to 125
+	cTimeOfDay             // a time of day without a date: "09:30", "14:05:00"
+	cClinicianTitle        // a name with a clinician's title: "Dr. Ann Lee", "Ann Lee, MD"
 	numCounters
 )
 
