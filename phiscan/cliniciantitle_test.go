@@ -32,3 +32,19 @@ func TestClinicianTitles(t *testing.T) {
 		t.Errorf("names with Dr.: %s %v subject %q", r.Verdict, r.Types, r.Subject)
 	}
 }
+
+// TestPathsWithNames checks that a path whose file name carries a
+// person's name is a link that identifies someone.
+func TestPathsWithNames(t *testing.T) {
+	wordsOnce.Do(loadWords)
+	for _, v := range []string{"file:///var/www/openemr/sites/default/documents/12/Smith_John_insurance_card.pdf", "/docs/Garcia-Maria-lab.pdf"} {
+		if !pathHasName(v) {
+			t.Errorf("%s: no name found", v)
+		}
+	}
+	for _, v := range []string{"/var/lib/report_2024_final.pdf", "file:///tmp/insurance_card.pdf", "/images/logo.png"} {
+		if pathHasName(v) {
+			t.Errorf("%s: taken for a name", v)
+		}
+	}
+}

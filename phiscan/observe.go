@@ -178,9 +178,9 @@ func (c *Classifier) Observe(v string) {
 		c.observePunctuatedDigits(v, digits, spaces, dots, dashes, slashes, colons)
 		return
 	}
-	if v[0] == '/' && spaces == 0 && letters > 0 {
+	if (v[0] == '/' || hasPrefixFold(v, "file://")) && spaces == 0 && letters > 0 {
 		c.counts[cPath]++
-		if urlHasID(v) {
+		if urlHasID(v) || pathHasName(v) {
 			c.counts[cURLID]++
 		}
 	}
@@ -738,6 +738,21 @@ func clinicianTitle(v string) bool {
 		// titles that are also surnames need the comma.
 		if strings.HasSuffix(l[:len(l)-len(t)], ",") ||
 			t != " do" && t != " pa" && t != " od" && strings.Count(l, " ") >= 2 {
+			return true
+		}
+	}
+	return false
+}
+
+// pathHasName reports a link or path whose file name carries a person's
+// name: ".../documents/12/Smith_John_insurance_card.pdf".
+func pathHasName(v string) bool {
+	if i := strings.LastIndexByte(v, '/'); i >= 0 {
+		v = v[i+1:]
+	}
+	words := strings.FieldsFunc(v, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '\'') })
+	for i := 0; i+1 < len(words) && i < 6; i++ {
+		if personName(words[i]+" "+words[i+1]) == pnFull || personName(words[i+1]+" "+words[i]) == pnFull {
 			return true
 		}
 	}
