@@ -719,26 +719,38 @@ func timeOfDay(v string) bool {
 	return rest == "" || rest[0] == '.' && len(rest) > 1 && strings.Trim(rest[1:], "0123456789") == ""
 }
 
-// clinicianTitles are the degrees written after a clinician's name.
-var clinicianTitles = []string{" md", " m.d.", " do", " np", " pa-c", " pa", " rn", " dds", " dmd", " fnp", " aprn",
-	" crna", " pharmd", " dpm", " od"}
+// clinicianTitles are the degrees written after a clinician's name; the
+// short ones that are also surnames ("Do", "Pa", "Od") count only after
+// a comma.
+var clinicianTitles = []string{"md", "m.d.", "np", "pa-c", "rn", "dds", "dmd", "fnp", "aprn", "crna", "pharmd", "dpm"}
+
+var clinicianTitlesComma = []string{"do", "pa", "od"}
 
 // clinicianTitle reports a name written with a clinician's title: "Dr.
-// Ann Lee", "Dr Lee", "Ann Lee, MD", "Lee, Ann NP".
+// Ann Lee", "Dr Lee", "Ann Lee, MD", "Lee, Ann NP". It does not allocate.
 func clinicianTitle(v string) bool {
 	if len(v) > 3 && (v[0] == 'D' || v[0] == 'd') && (v[1] == 'r' || v[1] == 'R') && (v[2] == '.' || v[2] == ' ') {
 		return true
 	}
-	l := strings.ToLower(v)
+	i := strings.LastIndexByte(v, ' ')
+	if i <= 0 || len(v)-i-1 > 6 {
+		return false
+	}
+	suffix, before := v[i+1:], strings.TrimRight(v[:i], " ")
+	comma := strings.HasSuffix(before, ",")
+	if !comma && strings.IndexByte(before, ' ') < 0 {
+		return false // "Ann MD": a given name and a title is too little
+	}
 	for _, t := range clinicianTitles {
-		if !strings.HasSuffix(l, t) {
-			continue
-		}
-		// "Ann Lee, DO"; but "Anh Thi Do" is a surname, so the short
-		// titles that are also surnames need the comma.
-		if strings.HasSuffix(l[:len(l)-len(t)], ",") ||
-			t != " do" && t != " pa" && t != " od" && strings.Count(l, " ") >= 2 {
+		if strings.EqualFold(suffix, t) {
 			return true
+		}
+	}
+	if comma {
+		for _, t := range clinicianTitlesComma {
+			if strings.EqualFold(suffix, t) {
+				return true
+			}
 		}
 	}
 	return false
