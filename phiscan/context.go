@@ -186,6 +186,11 @@ func (c *Classifier) subject(v Verdict, types []string) string {
 				return SubjectStaff
 			}
 		}
+		// Names written with a clinician's title ("Dr. Ann Lee",
+		// "Ann Lee, MD") are the clinicians'.
+		if contactName(types) && c.nonNull > 0 && 2*c.counts[cClinicianTitle] >= c.nonNull {
+			return SubjectStaff
+		}
 		// "administered_by", "referredby", "performed_by": who did it.
 		if n := len(c.col.tokens); n > 0 && strings.HasSuffix(c.col.tokens[n-1], "by") && contactName(types) {
 			return SubjectStaff

@@ -451,6 +451,9 @@ var birthYearTerms = []string{"yob", "year_of_birth", "birth_year", "birth_yr", 
 	"dob_year", "dob_yr"}
 
 // colName is what a column name says.
+// geoTerms name a coordinate of a place.
+var geoTerms = wordSet("latitude", "longitude", "lat", "lon", "lng", "lat_dd", "lon_dd")
+
 type colName struct {
 	tokens []string
 	// typ and strength are the PHI type the name suggests, if any.
@@ -480,7 +483,10 @@ type colName struct {
 	ageNotYears               bool
 	nonPersonName, personName bool
 	idLike, version, zip3     bool
-	freeText                  bool
+	// geo: a latitude or longitude, of an address when the row is a
+	// person's.
+	geo      bool
+	freeText bool
 }
 
 // nameCache holds analyzeName results without site terms: every column
@@ -590,6 +596,9 @@ func analyzeNameUncached(name string, extra map[string]termDef) colName {
 			if def.typ == "ssn" && hasLast4(toks) {
 				// The last four digits of an SSN do not identify alone.
 				def.strength = weakTerm
+			}
+			if def.typ == "address" && geoTerms[key] {
+				c.geo = true
 			}
 			if def.typ == "zip" && (end < len(toks) && (toks[end] == "3" || toks[end] == "prefix") ||
 				key == "zip" && i > 0 && (toks[i-1] == "3" || toks[i-1] == "three")) {

@@ -10,73 +10,76 @@ import (
 // Value counters. Each value increments at most a handful of them; the
 // verdict is computed from the counts when the report is asked for.
 const (
-	cSSNFmt        = iota // ###-##-####, valid
-	cSSNFmtBad            // ###-##-####, not a valid SSN
-	cSSNPlain             // nine digits, valid
-	cSSNPlainBad          // nine digits, not a valid SSN
-	cSSNShort             // seven or eight digits, valid once zero-padded
-	cSSNSample            // a famous sample number
-	cSSNLast4             // four digits
-	cPhoneFmt             // formatted, valid NANP
-	cPhoneFmtBad          // phone-shaped, not valid NANP
-	cPhonePlain           // ten digits (or 1 + ten), valid NANP
-	cPhonePlainBad        // ten digits, not valid NANP
-	cPhoneFiction         // 555-0100 to 555-0199
-	cPhoneShape           // seven to fifteen digits with phone punctuation
-	cEmail                // valid email address
-	cAt                   // contains @
-	cZIP5                 // five digits, an assigned prefix
-	cZIP5Lead             // the same, written with a leading zero
-	cZIP5Bad              // five digits, an unassigned prefix
-	cZIP4                 // ZIP+4
-	cZIPRestricted        // a restricted three-digit prefix
-	cZIP3                 // three digits (ZIP3 columns)
-	cZIPShort             // three or four digits: a ZIP that lost its zeros
-	cZIPPadded            // four digits that are a valid ZIP once zero-padded
-	cZIPPaddedBad         // four digits that are not
-	cIP                   // IPv4 or IPv6 address
-	cIPPrivate            // a private, loopback or link-local address
-	cURL                  // web address
-	cPath                 // a path or relative link: "/chart/123"
-	cURLID                // a link or path carrying an identifier or a query
-	cNPI                  // National Provider Identifier
-	cLen10                // ten digits
-	cDEA                  // DEA registration number
-	cMBI                  // Medicare Beneficiary Identifier
-	cCard                 // payment card number
-	cMRN                  // the site's MRN pattern
-	cDate                 // a full date as text
-	cDatePartial          // year and month
-	cDateInt              // yyyymmdd as eight digits
-	cDateSerial           // Excel serial or Unix time in a date-named column
-	cDateOld              // a date implying an age over the limit
-	cDateOld30            // a date thirty years ago or more
-	cYear                 // a plausible year
-	cYearOld              // a birth year implying an age over the limit
-	cAddress              // street address
-	cStreetName           // a street without a house number
-	cNameFull             // given name and surname
-	cNameFirst            // a given name
-	cNameLast             // a surname
-	cNameBoth             // a word on both name lists
-	cNamePartial          // several words, one a name
-	cNameCommon           // a name that is also a common word
-	cNameShape            // alphabetic, name-shaped, not on the lists
-	cNameOrg              // a facility, company or drug
-	cUUID                 // UUID
-	cIDShape              // letters and digits, no spaces
-	cMasked               // digits partly blotted out: "XXX-XX-1234"
-	cLetters              // contains letters
-	cText                 // free text
-	cTextHit              // free text with an embedded identifier
-	cTextStrong           // free text with an SSN, phone, email, MRN or address
-	cNumeric              // a number
-	cInt                  // an integer
-	cDecimal              // a number with a fraction
-	cNegative             // a negative number
-	cSmall                // an integer from 1 to 5
-	cAgeRange             // a number from 0 to 125
-	cAgeOver              // a number above the age limit, up to 125
+	cSSNFmt         = iota // ###-##-####, valid
+	cSSNFmtBad             // ###-##-####, not a valid SSN
+	cSSNPlain              // nine digits, valid
+	cSSNPlainBad           // nine digits, not a valid SSN
+	cSSNShort              // seven or eight digits, valid once zero-padded
+	cSSNSample             // a famous sample number
+	cSSNLast4              // four digits
+	cPhoneFmt              // formatted, valid NANP
+	cPhoneFmtBad           // phone-shaped, not valid NANP
+	cPhonePlain            // ten digits (or 1 + ten), valid NANP
+	cPhonePlainBad         // ten digits, not valid NANP
+	cPhoneFiction          // 555-0100 to 555-0199
+	cPhoneShape            // seven to fifteen digits with phone punctuation
+	cEmail                 // valid email address
+	cAt                    // contains @
+	cZIP5                  // five digits, an assigned prefix
+	cZIP5Lead              // the same, written with a leading zero
+	cZIP5Bad               // five digits, an unassigned prefix
+	cZIP4                  // ZIP+4
+	cZIPRestricted         // a restricted three-digit prefix
+	cZIP3                  // three digits (ZIP3 columns)
+	cZIPShort              // three or four digits: a ZIP that lost its zeros
+	cZIPPadded             // four digits that are a valid ZIP once zero-padded
+	cZIPPaddedBad          // four digits that are not
+	cIP                    // IPv4 or IPv6 address
+	cIPPrivate             // a private, loopback or link-local address
+	cURL                   // web address
+	cPath                  // a path or relative link: "/chart/123"
+	cURLID                 // a link or path carrying an identifier or a query
+	cNPI                   // National Provider Identifier
+	cLen10                 // ten digits
+	cDEA                   // DEA registration number
+	cMBI                   // Medicare Beneficiary Identifier
+	cCard                  // payment card number
+	cMRN                   // the site's MRN pattern
+	cDate                  // a full date as text
+	cDatePartial           // year and month
+	cDateInt               // yyyymmdd as eight digits
+	cDateSerial            // Excel serial or Unix time in a date-named column
+	cDateOld               // a date implying an age over the limit
+	cDateOld30             // a date thirty years ago or more
+	cYear                  // a plausible year
+	cYearOld               // a birth year implying an age over the limit
+	cAddress               // street address
+	cStreetName            // a street without a house number
+	cNameFull              // given name and surname
+	cNameFirst             // a given name
+	cNameLast              // a surname
+	cNameBoth              // a word on both name lists
+	cNamePartial           // several words, one a name
+	cNameCommon            // a name that is also a common word
+	cNameShape             // alphabetic, name-shaped, not on the lists
+	cNameOrg               // a facility, company or drug
+	cUUID                  // UUID
+	cIDShape               // letters and digits, no spaces
+	cMasked                // digits partly blotted out: "XXX-XX-1234"
+	cLetters               // contains letters
+	cText                  // free text
+	cTextHit               // free text with an embedded identifier
+	cTextStrong            // free text with an SSN, phone, email, MRN or address
+	cNumeric               // a number
+	cInt                   // an integer
+	cDecimal               // a number with a fraction
+	cCoord                 // a number with three or more decimals, from -180 to 180
+	cNegative              // a negative number
+	cSmall                 // an integer from 1 to 5
+	cAgeRange              // a number from 0 to 125
+	cAgeOver               // a number above the age limit, up to 125
+	cTimeOfDay             // a time of day without a date: "09:30", "14:05:00"
+	cClinicianTitle        // a name with a clinician's title: "Dr. Ann Lee", "Ann Lee, MD"
 	numCounters
 )
 
@@ -137,6 +140,12 @@ func (c *Classifier) Observe(v string) {
 			high++
 		}
 	}
+	if letters > 0 && digits == 0 && n >= 6 && n <= 60 && clinicianTitle(v) {
+		c.counts[cClinicianTitle]++
+	}
+	if colons > 0 && colons <= 2 && digits+colons+dots == n && n <= 15 && timeOfDay(v) {
+		c.counts[cTimeOfDay]++
+	}
 	if digits == n-1 && n > 3 && v[n-2] == '.' && v[n-1] == '0' && isDigit(v[0]) {
 		// An integer that went through a floating-point type on export:
 		// "6175550142.0" is the number 6175550142.
@@ -169,9 +178,9 @@ func (c *Classifier) Observe(v string) {
 		c.observePunctuatedDigits(v, digits, spaces, dots, dashes, slashes, colons)
 		return
 	}
-	if v[0] == '/' && spaces == 0 && letters > 0 {
+	if (v[0] == '/' || hasPrefixFold(v, "file://")) && spaces == 0 && letters > 0 {
 		c.counts[cPath]++
-		if urlHasID(v) {
+		if urlHasID(v) || pathHasName(v) {
 			c.counts[cURLID]++
 		}
 	}
@@ -392,6 +401,9 @@ func (c *Classifier) observeNumber(v string) bool {
 	c.numberStats(f)
 	if f != math.Trunc(f) {
 		c.counts[cDecimal]++
+		if dot := strings.IndexByte(s, '.'); dot >= 0 && len(s)-dot > 3 && math.Abs(f) <= 180 {
+			c.counts[cCoord]++
+		}
 	} else {
 		c.counts[cInt]++
 		if f >= 1 && f <= 5 {
@@ -674,4 +686,87 @@ func (c *Classifier) observeText(v string) {
 			c.textCounts[t]++
 		}
 	}
+}
+
+// timeOfDay reports "H:MM", "HH:MM:SS" or "HH:MM:SS.fff" with an hour
+// below 24 and minutes below 60: a clock time, which dates nothing.
+func timeOfDay(v string) bool {
+	h, rest, ok := strings.Cut(v, ":")
+	if !ok || len(h) < 1 || len(h) > 2 || len(rest) < 2 {
+		return false
+	}
+	hour, err := strconv.Atoi(h)
+	if err != nil || hour > 23 {
+		return false
+	}
+	m := rest[:2]
+	minute, err := strconv.Atoi(m)
+	if err != nil || minute > 59 {
+		return false
+	}
+	rest = rest[2:]
+	if rest == "" {
+		return true
+	}
+	if rest[0] != ':' || len(rest) < 3 {
+		return false
+	}
+	sec, err := strconv.Atoi(rest[1:3])
+	if err != nil || sec > 59 {
+		return false
+	}
+	rest = rest[3:]
+	return rest == "" || rest[0] == '.' && len(rest) > 1 && strings.Trim(rest[1:], "0123456789") == ""
+}
+
+// clinicianTitles are the degrees written after a clinician's name; the
+// short ones that are also surnames ("Do", "Pa", "Od") count only after
+// a comma.
+var clinicianTitles = []string{"md", "m.d.", "np", "pa-c", "rn", "dds", "dmd", "fnp", "aprn", "crna", "pharmd", "dpm"}
+
+var clinicianTitlesComma = []string{"do", "pa", "od"}
+
+// clinicianTitle reports a name written with a clinician's title: "Dr.
+// Ann Lee", "Dr Lee", "Ann Lee, MD", "Lee, Ann NP". It does not allocate.
+func clinicianTitle(v string) bool {
+	if len(v) > 3 && (v[0] == 'D' || v[0] == 'd') && (v[1] == 'r' || v[1] == 'R') && (v[2] == '.' || v[2] == ' ') {
+		return true
+	}
+	i := strings.LastIndexByte(v, ' ')
+	if i <= 0 || len(v)-i-1 > 6 {
+		return false
+	}
+	suffix, before := v[i+1:], strings.TrimRight(v[:i], " ")
+	comma := strings.HasSuffix(before, ",")
+	if !comma && strings.IndexByte(before, ' ') < 0 {
+		return false // "Ann MD": a given name and a title is too little
+	}
+	for _, t := range clinicianTitles {
+		if strings.EqualFold(suffix, t) {
+			return true
+		}
+	}
+	if comma {
+		for _, t := range clinicianTitlesComma {
+			if strings.EqualFold(suffix, t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pathHasName reports a link or path whose file name carries a person's
+// name: ".../documents/12/Smith_John_insurance_card.pdf".
+func pathHasName(v string) bool {
+	if i := strings.LastIndexByte(v, '/'); i >= 0 {
+		v = v[i+1:]
+	}
+	words := strings.FieldsFunc(v, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '\'') })
+	for i := 0; i+1 < len(words) && i < 6; i++ {
+		if personName(words[i]+" "+words[i+1]) == pnFull || personName(words[i+1]+" "+words[i]) == pnFull {
+			return true
+		}
+	}
+	return false
 }

@@ -36,11 +36,20 @@ func TestSplitSQL(t *testing.T) {
 // TestScoreReal checks the column-level scoring: "possible" counted both
 // ways, staff columns scored as not patient PHI, and the findings listed.
 func TestScoreReal(t *testing.T) {
-	col := func(name string, v Verdict) ColumnReport { return ColumnReport{Name: name, Verdict: v} }
+	col := func(name string, v Verdict) ColumnReport { return ColumnReport{Name: name, Verdict: v, Sampled: 10} }
+	staffCol := func(name string, v Verdict, subject string) ColumnReport {
+		c := col(name, v)
+		c.Subject = subject
+		return c
+	}
+	empty := col("email_direct", VerdictPHI)
+	empty.Nulls = 10
 	rep := &Report{Tables: []TableReport{
 		{Name: "pt", Rows: 10, Columns: []ColumnReport{
 			col("name", VerdictPHI), col("dob", VerdictPossible), col("zip", VerdictNone),
 			col("id", VerdictPossible), col("note", VerdictNone), col("doctor", VerdictPHI),
+			staffCol("prov_name", VerdictPHI, SubjectStaff), staffCol("fac_name", VerdictNone, SubjectOrganisation),
+			staffCol("pharmacy", VerdictPHI, SubjectStaff), empty,
 		}},
 		{Name: "stock", Rows: 0, Columns: []ColumnReport{col("ssn", VerdictPossible), col("code", VerdictNone)}},
 	}}
@@ -51,6 +60,10 @@ func TestScoreReal(t *testing.T) {
 		{"pt", "id", "none", "", ""},
 		{"pt", "note", "none", "", ""},
 		{"pt", "doctor", "none", "name", "staff"},
+		{"pt", "prov_name", "none", "name", "staff"},
+		{"pt", "fac_name", "none", "name", "organisation"},
+		{"pt", "pharmacy", "none", "name", "organisation"},
+		{"pt", "email_direct", "none", "", ""},
 	}
 	s := scoreReal(t, "toy", rep, labels)
 	near := func(what string, got, want float64) {
@@ -65,7 +78,15 @@ func TestScoreReal(t *testing.T) {
 	// Possible as none: tp name; fn dob, zip; fp doctor.
 	near("recall, possible as none", s.recallPossibleNone(), 1.0/3)
 	near("precision, possible as none", s.precisionPossibleNone(), 1.0/2)
-	if s.labelled != 6 || s.phi != 3 || s.staffOrg != 1 || s.tables != 1 {
+	// Staff and organisation columns: right when reported with their
+	// subject (prov_name, fac_name), wrong otherwise (doctor without a
+	// subject, pharmacy as staff); never patient PHI when they have one.
+	near("staff/organisation accuracy", s.staffOrgAccuracy(), 2.0/4)
+	// A column without values is left out of the score, and listed.
+	if len(s.noValues) != 1 || s.noValues[0].label.Column != "email_direct" {
+		t.Errorf("columns without values: %v", s.noValues)
+	}
+	if s.labelled != 10 || s.phi != 3 || s.staffOrg != 4 || s.tables != 1 {
 		t.Errorf("counts: labelled %d, phi %d, staff %d, tables %d", s.labelled, s.phi, s.staffOrg, s.tables)
 	}
 	if len(s.misses) != 1 || s.misses[0].label.Column != "zip" || len(s.possibles) != 1 || len(s.falsePos) != 2 {
@@ -80,7 +101,7 @@ func TestScoreReal(t *testing.T) {
 	// A column of a labelled table without a label is an error of the
 	// labels, reported as a test failure.
 	q := &quietTB{TB: t}
-	s = scoreReal(q, "toy", rep, labels[:5])
+	s = scoreReal(q, "toy", rep, append(labels[:5:5], labels[6:]...))
 	if !slices.Equal(s.unlabelled, []string{"pt.doctor"}) || q.errors != 1 {
 		t.Errorf("unlabelled: %v (%d errors), want pt.doctor", s.unlabelled, q.errors)
 	}

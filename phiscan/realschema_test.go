@@ -223,7 +223,13 @@ type realScore struct {
 	// misses are PHI columns judged none (misses) or possible
 	// (possibles); falsePos are non-PHI columns judged phi or possible
 	// (staff and organisation columns among them are in staffOrgFound).
+	// staffOrgRight counts the staff and organisation columns reported
+	// with their subject; staffOrgFound lists the others.
+	staffOrgRight                              int
 	misses, possibles, falsePos, staffOrgFound []realFinding
+	// noValues lists the labelled columns without values (all NULL or
+	// empty), left out of the confusion counts.
+	noValues []realFinding
 	// emptyFlagged lists columns of tables left empty (stock rows only or
 	// none) that the scanner judged phi or possible: not scored, listed.
 	emptyFlagged []string
@@ -241,6 +247,21 @@ func realRatio(a, b int) float64 {
 func (s *realScore) recallPossiblePHI() float64    { return realRatio(s.tpP, s.tpP+s.fnP) }
 func (s *realScore) precisionPossiblePHI() float64 { return realRatio(s.tpP, s.tpP+s.fpP) }
 func (s *realScore) recallPossibleNone() float64   { return realRatio(s.tpN, s.tpN+s.fnN) }
+func (s *realScore) staffOrgAccuracy() float64     { return realRatio(s.staffOrgRight, s.staffOrg) }
+
+// staffOrgCorrect reports whether a column labelled as a staff member's or
+// an organisation's identifier is reported as such: judged phi or
+// possible with the label's subject, or judged none with a staff or
+// organisation subject (an organisation's data that the context ruled
+// out as PHI).
+func staffOrgCorrect(l realLabel, c *ColumnReport) bool {
+	switch c.Verdict {
+	case VerdictPHI, VerdictPossible:
+		return c.Subject == l.Category
+	}
+	return c.Subject == SubjectStaff || c.Subject == SubjectOrganisation
+}
+
 func (s *realScore) precisionPossibleNone() float64 {
 	return realRatio(s.tpN, s.tpN+s.fpN)
 }
@@ -289,13 +310,32 @@ func scoreReal(t testing.TB, schema string, rep *Report, labels []realLabel) *re
 		}
 		if l.Category == "staff" || l.Category == "organisation" {
 			s.staffOrg++
-			s.staffOrgFound = append(s.staffOrgFound, f)
+			if staffOrgCorrect(l, c) {
+				s.staffOrgRight++
+			} else {
+				s.staffOrgFound = append(s.staffOrgFound, f)
+			}
+		}
+		// Patient PHI is a phi or possible verdict whose subject is not
+		// staff or an organisation: those are reported apart.
+		verdict := c.Verdict
+		if c.Subject == SubjectStaff || c.Subject == SubjectOrganisation {
+			verdict = VerdictNone
+		}
+		// A column without values can be judged on its name only: the
+		// verdict says what the column is for, not that it holds PHI.
+		// The overviews count such verdicts apart (NameOnly); the score
+		// leaves every column without values out, whatever its verdict
+		// and its label, and lists them.
+		if c.Sampled-c.Nulls <= 0 && !overridden(c) {
+			s.noValues = append(s.noValues, f)
+			continue
 		}
 		switch {
-		case truth && c.Verdict == VerdictPHI:
+		case truth && verdict == VerdictPHI:
 			s.tpP++
 			s.tpN++
-		case truth && c.Verdict == VerdictPossible:
+		case truth && verdict == VerdictPossible:
 			s.tpP++
 			s.fnN++
 			s.possibles = append(s.possibles, f)
@@ -303,11 +343,11 @@ func scoreReal(t testing.TB, schema string, rep *Report, labels []realLabel) *re
 			s.fnP++
 			s.fnN++
 			s.misses = append(s.misses, f)
-		case c.Verdict == VerdictPHI:
+		case verdict == VerdictPHI:
 			s.fpP++
 			s.fpN++
 			s.falsePos = append(s.falsePos, f)
-		case c.Verdict == VerdictPossible:
+		case verdict == VerdictPossible:
 			s.fpP++
 			s.falsePos = append(s.falsePos, f)
 		}
@@ -324,6 +364,7 @@ func logReal(t testing.TB, s *realScore) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "real schema %s: %d tables filled, %d columns labelled (%d patient PHI, %d staff/organisation), scan %v\n",
 		s.schema, s.tables, s.labelled, s.phi, s.staffOrg, s.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(&b, "  %d labelled columns without values left out of the score\n", len(s.noValues))
 	fmt.Fprintf(&b, "  possible as phi:  recall %s  precision %s  (tp %d, fp %d, fn %d)\n",
 		fmtRate(s.recallPossiblePHI()), fmtRate(s.precisionPossiblePHI()), s.tpP, s.fpP, s.fnP)
 	fmt.Fprintf(&b, "  possible as none: recall %s  precision %s  (tp %d, fp %d, fn %d)\n",
@@ -334,10 +375,13 @@ func logReal(t testing.TB, s *realScore) {
 			fmt.Fprintf(&b, "    %s\n", f)
 		}
 	}
+	fmt.Fprintf(&b, "  staff/organisation: accuracy %s  (%d of %d reported with their subject)\n",
+		fmtRate(s.staffOrgAccuracy()), s.staffOrgRight, s.staffOrg)
 	list("misses: PHI judged none", s.misses)
 	list("PHI judged only possible", s.possibles)
 	list("false positives: not patient PHI judged phi or possible", s.falsePos)
-	list("staff and organisation columns (scored as not patient PHI)", s.staffOrgFound)
+	list("staff and organisation columns not reported with their subject", s.staffOrgFound)
+	list("columns without values (not scored: judged on the name only)", s.noValues)
 	fmt.Fprintf(&b, "  columns of empty or stock-only tables judged phi or possible (not scored) (%d):\n", len(s.emptyFlagged))
 	for _, e := range s.emptyFlagged {
 		fmt.Fprintf(&b, "    %s\n", e)
@@ -348,6 +392,9 @@ func logReal(t testing.TB, s *realScore) {
 // realFloors are the scores a schema's test must keep reaching.
 type realFloors struct {
 	recallPossiblePHI, precisionPossiblePHI, recallPossibleNone float64
+	// staffOrg is the floor of the staff/organisation accuracy, checked
+	// when the schema has such columns.
+	staffOrg float64
 }
 
 // checkReal enforces the floors, and the goals when strict.
@@ -361,6 +408,9 @@ func checkReal(t testing.TB, s *realScore, fl realFloors) {
 	check("recall, possible as phi (floor)", s.recallPossiblePHI(), fl.recallPossiblePHI)
 	check("precision, possible as phi (floor)", s.precisionPossiblePHI(), fl.precisionPossiblePHI)
 	check("recall, possible as none (floor)", s.recallPossibleNone(), fl.recallPossibleNone)
+	if s.staffOrg > 0 {
+		check("staff/organisation accuracy (floor)", s.staffOrgAccuracy(), fl.staffOrg)
+	}
 	if *evalStrict || os.Getenv("PHICRYPT_EVAL_STRICT") == "1" {
 		check("recall, possible as phi (goal)", s.recallPossiblePHI(), realGoalRecallPossiblePHI)
 		check("precision, possible as phi (goal)", s.precisionPossiblePHI(), realGoalPrecisionPossiblePHI)

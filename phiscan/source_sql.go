@@ -71,6 +71,7 @@ func ScanDB(ctx context.Context, db *sql.DB, dialect string, cfg *Config, tables
 		})
 		return rep, fmt.Errorf("phiscan: %s: cannot list tables: %w", d.name, err)
 	}
+	s.linkFKs(ctx, list)
 	if len(tables) > 0 {
 		byName := map[string]tableInfo{}
 		for _, t := range list {
@@ -160,6 +161,29 @@ type sqlScanner struct {
 	db  *sql.DB
 	d   *sqlDialect
 	cfg *Config
+	// fkLinks maps a table to the column that ties it to people through
+	// a foreign key (foreignKeyLinks); fkErr is why they could not be
+	// read, reported on every table.
+	fkLinks map[string]string
+	fkErr   error
+}
+
+// linkFKs reads the foreign keys of the tables of list into s.fkLinks.
+func (s *sqlScanner) linkFKs(ctx context.Context, list []tableInfo) {
+	fks, err := s.foreignKeys(ctx, list)
+	if err != nil {
+		s.fkErr = err
+		return
+	}
+	if len(fks) == 0 {
+		return
+	}
+	cols, err := s.tableColumns(ctx, list)
+	if err != nil {
+		s.fkErr = err
+		return
+	}
+	s.fkLinks = foreignKeyLinks(fks, cols)
 }
 
 // list returns the tables and views of the current database (SQLite:
@@ -397,6 +421,9 @@ func (s *sqlScanner) scanTable(ctx context.Context, t tableInfo) (TableReport, b
 	if r.ts == nil {
 		tr.Warnings = append(tr.Warnings, "cannot read the table: "+errText(err))
 		return tr, false
+	}
+	if s.fkErr != nil {
+		tr.Warnings = append(tr.Warnings, "cannot read the foreign keys: "+s.fkErr.Error())
 	}
 	tr.Columns = r.ts.finish()
 	tr.Examples = r.ts.examples
@@ -696,6 +723,11 @@ func (r *tableRead) feed(ctx context.Context, f *feeder, skip int, limit int64, 
 			types[i] = ct.DatabaseTypeName()
 		}
 		r.ts = newTableScan(r.t.name, names, types, r.s.cfg)
+		if link := r.s.fkLinks[r.t.name]; link != "" {
+			for _, c := range r.ts.cls {
+				c.SetPatientLink(link)
+			}
+		}
 	} else if len(cts) != len(r.ts.names) {
 		return nil, errors.New("the table's columns changed during the scan")
 	}

@@ -13,10 +13,24 @@ func NameOnly(c *ColumnReport) bool {
 	return c.Verdict != VerdictNone && c.Sampled-c.Nulls <= 0 && !overridden(c)
 }
 
-// VerdictCounts tallies the columns of a table by verdict. Columns whose
+// Category is the overview category of a column: its subject, "staff" or
+// "organisation", when the column holds the identifiers of the site's
+// staff or of an organisation (whatever its verdict: an organisation's
+// address ruled out as PHI by its table is still an organisation's
+// address), else its verdict. Staff and organisation identifiers are
+// neither patient PHI nor nothing, so the overviews count them apart.
+func Category(c *ColumnReport) Verdict {
+	switch c.Subject {
+	case SubjectStaff, SubjectOrganisation:
+		return Verdict(c.Subject)
+	}
+	return c.Verdict
+}
+
+// VerdictCounts tallies the columns of a table by category (see
+// Category): phi and possible count patient PHI only, staff and
+// organisation identifiers have their own categories. Columns whose
 // verdict rests on the name only are counted under nameOnly instead.
-// Every verdict found is counted, including categories other than phi,
-// possible and none (e.g. staff).
 func VerdictCounts(t *TableReport) (counts map[Verdict]int, nameOnly int) {
 	counts = map[Verdict]int{}
 	for i := range t.Columns {
@@ -25,7 +39,7 @@ func VerdictCounts(t *TableReport) (counts map[Verdict]int, nameOnly int) {
 			nameOnly++
 			continue
 		}
-		counts[c.Verdict]++
+		counts[Category(c)]++
 	}
 	return counts, nameOnly
 }
@@ -49,8 +63,8 @@ func ReportCounts(r *Report) (counts map[Verdict]int, nameOnly int) {
 func verdictCategories(r *Report) []Verdict {
 	seen := map[Verdict]bool{}
 	for i := range r.Tables {
-		for _, c := range r.Tables[i].Columns {
-			seen[c.Verdict] = true
+		for j := range r.Tables[i].Columns {
+			seen[Category(&r.Tables[i].Columns[j])] = true
 		}
 	}
 	var other []Verdict

@@ -340,7 +340,10 @@ func (c *Classifier) candidates() ([]candidate, []candidate) {
 	}
 
 	// Small cells in counts.
-	if col.count && c.allNumeric && c.counts[cSmall] > 0 && c.counts[cDecimal] == 0 && c.counts[cNegative] == 0 {
+	// A count on a row of one patient's data (how many exposures, how
+	// many statements) is that patient's, not a small cell of an
+	// aggregate of patients.
+	if col.count && !c.ctx.linked && c.allNumeric && c.counts[cSmall] > 0 && c.counts[cDecimal] == 0 && c.counts[cNegative] == 0 {
 		out = append(out, candidate{typ: "small_cell", conf: 0.5, ev: []Evidence{{Check: "small_cell",
 			Type: "small_cell", Share: round3(share(cSmall)), Detail: "counts from 1 to 5"}}})
 	}
@@ -372,6 +375,10 @@ func (c *Classifier) candidates() ([]candidate, []candidate) {
 			out = append(out, candidate{typ: "mrn", conf: conf, soft: true, ev: []Evidence{{Check: "value",
 				Type: "mrn", Share: round3(ids / n), Detail: "identifier-shaped values (" + c.example + ")"}}})
 		}
+	}
+
+	if cd, ok := c.recordNumberCandidate(n, known); ok {
+		out = append(out, cd)
 	}
 
 	out = c.combineName(out, n)
@@ -615,6 +622,10 @@ func (c *Classifier) compat(typ string, n float64) float64 {
 		x = cnt(cIDShape, cMRN, cDEA, cMBI, cCard) + cnt(cInt)
 	case "first_name", "last_name", "name":
 		x = cnt(cNameFull, cNameFirst, cNameLast, cNameBoth, cNamePartial, cNameCommon, cNameShape)
+		if middleNameTerms[c.col.term] && c.maxLen <= 2 {
+			// Middle initials: a letter, maybe with a dot.
+			x = cnt(cLetters)
+		}
 	case "phone", "fax":
 		x = cnt(cPhoneFmt, cPhoneFmtBad, cPhonePlain, cPhonePlainBad, cPhoneShape)
 	case "email":
@@ -651,6 +662,11 @@ func (c *Classifier) combineName(out []candidate, n float64) []candidate {
 		s = weakTerm // ZIP3 is allowed by safe harbor unless restricted
 	}
 	isDate := typ == "date" || typ == "birth_date" || typ == "death_date"
+	if isDate && n > 0 && float64(c.counts[cTimeOfDay]) >= 0.9*n {
+		// Clock times without a day ("pc_start_time" = "09:30:00")
+		// date nothing: a time of day is not an element of a date.
+		return out
+	}
 	if isDate {
 		if typ, s = c.dateStrength(); s == 0 {
 			return out
@@ -681,6 +697,14 @@ func (c *Classifier) combineName(out []candidate, n float64) []candidate {
 		}
 	}
 	switch {
+	case col.geo && n > 0 && float64(c.counts[cCoord]) >= 0.8*n:
+		// Coordinates precise to a street: a person's address when the
+		// row is a person's, a place's otherwise.
+		conf = s
+		if c.ctx.person && !c.ctx.staff {
+			conf = strongTerm
+		}
+		nameEv.Detail += "; coordinates"
 	case isDate:
 		ds := c.compat(typ, n)
 		switch {
@@ -745,3 +769,40 @@ func identifierLikeName(name string) bool {
 	}
 	return false
 }
+
+// recordNumberCandidate judges a column of a table about patients whose
+// values are record numbers of some kind though its name does not say
+// so: OMOP's visit_source_value, specimen_source_id, family_source_value
+// ("V2019-0012345", "S21-004512", "FAM0012345"). Every value mixes
+// letters and digits in one token and nearly every row has its own: a
+// unique identifying number of the patient's record (Safe Harbor (R)).
+// Codes repeat, keys count up, UUIDs are random keys, and the lot and
+// batch numbers of products are not the patient's.
+func (c *Classifier) recordNumberCandidate(n float64, known bool) (candidate, bool) {
+	col := c.col
+	if known || n < 20 || col.typ != "" || col.code || !c.ctx.linked || c.ctx.staff || c.ctx.log ||
+		c.counts[cUUID] > 0 || c.counts[cNumeric] > 0 || c.counts[cText] > 0 {
+		return candidate{}, false
+	}
+	for _, t := range col.tokens {
+		if productSiblings[t] {
+			return candidate{}, false
+		}
+	}
+	// Some random record numbers pass the check digit of a DEA or an
+	// MBI by chance; a column of them all is judged by those detectors.
+	ids := float64(c.counts[cIDShape] + c.counts[cDEA] + c.counts[cMBI])
+	distinct := float64(len(c.distinct))
+	// Digits alone ("12345678-12") are a key made of keys or a code
+	// (an NDC); a record number of this kind carries letters.
+	if ids < 0.95*n || float64(c.counts[cLetters]) < 0.9*n || c.minLen < 6 || distinct < 20 || distinct < 0.9*n && distinct < maxDistinct {
+		return candidate{}, false
+	}
+	return candidate{typ: "account", conf: 0.66, soft: true, ev: []Evidence{{Check: "value", Type: "account",
+		Share: round3(ids / n), Detail: "a distinct letter-and-digit number on nearly every row of a table about patients (" +
+			c.example + ")"}}}, true
+}
+
+// middleNameTerms name a middle name, which is often an initial.
+var middleNameTerms = wordSet("mname", "middle_name", "middle_nm", "name_middle", "nm_middle", "middle_initial",
+	"mi", "middle")

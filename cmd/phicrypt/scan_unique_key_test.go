@@ -27,9 +27,12 @@ func TestScanEmitMigrateUniqueKey(t *testing.T) {
 	openEMRPatients(t, db, testdb.DialectSQLite, 200)
 	for _, q := range []string{
 		`CREATE TABLE pd (id INTEGER NOT NULL, pid INTEGER NOT NULL UNIQUE, fname VARCHAR(255), lname VARCHAR(255),
-			mname VARCHAR(255), DOB DATE, ss VARCHAR(255), email VARCHAR(255), status VARCHAR(255))`,
+			mname VARCHAR(255), DOB DATE, ss VARCHAR(255), email VARCHAR(255), status VARCHAR(255), note VARCHAR(255))`,
 		`CREATE INDEX pd_id ON pd (id)`,
-		`INSERT INTO pd SELECT id, pid, fname, lname, mname, DOB, ss, email, status FROM patient_data`,
+		// A note without identifiers in it: "possible" by its name.
+		`INSERT INTO pd SELECT id, pid, fname, lname, mname, DOB, ss, email, status,
+			CASE id % 3 WHEN 0 THEN 'follow up in three months' WHEN 1 THEN 'no show' ELSE 'labs pending' END
+			FROM patient_data`,
 		`DROP TABLE patient_data`,
 		`ALTER TABLE pd RENAME TO patient_data`,
 		`CREATE TABLE patient_contacts (id INTEGER PRIMARY KEY, pid INTEGER, ssn VARCHAR(11), email VARCHAR(255))`,
@@ -71,7 +74,7 @@ func TestScanEmitMigrateUniqueKey(t *testing.T) {
 	if !strings.Contains(string(text), "} # possibly PHI: ") {
 		t.Errorf("no column judged possible listed as plain: the test does not exercise them:\n%s", text)
 	}
-	for _, c := range []string{"id", "fname", "lname", "mname", "DOB", "ss", "email", "status"} {
+	for _, c := range []string{"id", "fname", "lname", "mname", "DOB", "ss", "email", "status", "note"} {
 		if !listed[c] {
 			t.Errorf("column %s is not in the emitted schema:\n%s", c, text)
 		}
