@@ -46,16 +46,19 @@ var GenesisPrev = strings.Repeat("0", 64)
 // is the log line; the canonical bytes are the same encoding without the
 // hash field (docs/FORMAT.md).
 type Record struct {
-	Seq       int64    `json:"seq"`
-	Time      string   `json:"time"` // UTC, RFC 3339 with nanoseconds
-	Principal string   `json:"principal"`
-	Role      string   `json:"role"`
-	Purpose   string   `json:"purpose"`
-	Op        string   `json:"op"`
-	Table     string   `json:"table"`
-	Columns   []string `json:"columns"`
-	Rows      int64    `json:"rows"`
-	Outcome   string   `json:"outcome"`
+	Seq       int64  `json:"seq"`
+	Time      string `json:"time"` // UTC, RFC 3339 with nanoseconds
+	Principal string `json:"principal"`
+	Role      string `json:"role"`
+	Purpose   string `json:"purpose"`
+	Op        string `json:"op"`
+	// Action is the call that did it ("find", "get", "insert_batch",
+	// "reencrypt", ...): op says what happened to the data, action how.
+	Action  string   `json:"action"`
+	Table   string   `json:"table"`
+	Columns []string `json:"columns"`
+	Rows    int64    `json:"rows"`
+	Outcome string   `json:"outcome"`
 	// Reason is an error class ("unsupported", "not_found", ...), never
 	// an error message, which could quote a value.
 	Reason    string `json:"reason"`

@@ -14,9 +14,9 @@ import (
 // vectorRecords are the three records of testdata/chain.jsonl.
 func vectorRecords() []Record {
 	return []Record{
-		{Principal: "alice", Role: "admin", Purpose: "treatment", Op: OpDecrypt, Table: "patients", Columns: []string{"ssn", "last_name"}, Rows: 1, Outcome: OutcomeOK, RequestID: "req-1"},
-		{Principal: "bob", Role: "researcher", Purpose: "research", Op: OpSearch, Table: "patients", Columns: []string{"last_name"}, Rows: 0, Outcome: OutcomeRefused, Reason: "unsupported", RequestID: "req-2"},
-		{Principal: "importer-7", Role: "importer", Purpose: "import", Op: OpInsert, Table: "encounters", Columns: []string{"notes"}, Rows: 25, Outcome: OutcomeOK, RequestID: "req-3 <&>"},
+		{Principal: "alice", Role: "admin", Purpose: "treatment", Op: OpDecrypt, Action: "get", Table: "patients", Columns: []string{"ssn", "last_name"}, Rows: 1, Outcome: OutcomeOK, RequestID: "req-1"},
+		{Principal: "bob", Role: "researcher", Purpose: "research", Op: OpSearch, Action: "find", Table: "patients", Columns: []string{"last_name"}, Rows: 0, Outcome: OutcomeRefused, Reason: "unsupported", RequestID: "req-2"},
+		{Principal: "importer-7", Role: "importer", Purpose: "import", Op: OpInsert, Action: "insert_batch", Table: "encounters", Columns: []string{"notes"}, Rows: 25, Outcome: OutcomeOK, RequestID: "req-3 <&>"},
 	}
 }
 
