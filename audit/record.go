@@ -13,10 +13,9 @@
 package audit
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"strconv"
 	"strings"
 )
 
@@ -75,12 +74,7 @@ type Record struct {
 // order, every other field present (columns as [] when empty), strings
 // escaped as encoding/json does with HTML escaping off.
 func (r *Record) Canonical() ([]byte, error) {
-	c := *r
-	c.Hash = ""
-	if c.Columns == nil {
-		c.Columns = []string{}
-	}
-	return encode(&c)
+	return appendRecord(make([]byte, 0, 512), r, false), nil
 }
 
 // ComputeHash returns the hex SHA-256 of the canonical bytes.
@@ -96,21 +90,7 @@ func (r *Record) ComputeHash() (string, error) {
 // Line returns the record's log line: the canonical encoding with the
 // hash field, without the trailing newline.
 func (r *Record) Line() ([]byte, error) {
-	c := *r
-	if c.Columns == nil {
-		c.Columns = []string{}
-	}
-	return encode(&c)
-}
-
-func encode(r *Record) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return appendRecord(make([]byte, 0, 600), r, true), nil
 }
 
 // checkpointAD is the associated data of a checkpoint's wrap.
@@ -119,6 +99,5 @@ func checkpointAD(seq int64) []byte {
 }
 
 func itoa(n int64) string {
-	b, _ := json.Marshal(n)
-	return string(b)
+	return strconv.FormatInt(n, 10)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/phicrypt/phicrypt/audit"
+	"github.com/phicrypt/phicrypt/blindindex"
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/keyprovider"
 )
@@ -51,6 +52,7 @@ var errorClasses = []struct {
 	{ErrUnknownColumn, "unknown_column", true},
 	{ErrUnknownIndex, "unknown_index", true},
 	{ErrWrongType, "wrong_type", true},
+	{blindindex.ErrNeedleTooShort, "needle_too_short", true},
 	{ErrNotNull, "not_null", true},
 	{ErrRowBinding, "row_binding", true},
 	{ErrIndexNotReady, "index_not_ready", true},
@@ -139,7 +141,12 @@ func (rt *tableRT) writtenNames(rows ...Row) []string {
 	return out
 }
 
+// logger returns the DB's logger; nil for an unbound TableAccess, whose
+// operations fail with ErrUnbound before touching anything.
 func (ta *TableAccess) logger() *audit.Logger {
+	if ta == nil || ta.db == nil || ta.rt == nil {
+		return nil
+	}
 	return ta.db.auditLog.Load()
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phicrypt/phicrypt/audit"
 	"github.com/phicrypt/phicrypt/blindindex"
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/keyprovider/local"
@@ -235,6 +236,31 @@ func BenchmarkFindEq(b *testing.B) {
 			p := env.data[(i*7919)%benchRows]
 			i++
 			rows, err := env.pats.Find(ctx, Query{Where: []Pred{Eq("ssn", p.ssn)}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(rows) == 0 {
+				b.Fatal("no row")
+			}
+		}
+	})
+	// The same queries with every Find recorded in a JSON-lines audit log.
+	b.Run("phicrypt_audit", func(b *testing.B) {
+		l, err := audit.OpenFile(ctx, filepath.Join(b.TempDir(), "audit.jsonl"), audit.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		env.wrapped.SetAudit(l)
+		defer func() {
+			env.wrapped.SetAudit(nil)
+			l.Close()
+		}()
+		actx := audit.WithActor(ctx, audit.Actor{Principal: "bench", Role: "admin", Purpose: "benchmark", RequestID: "req-1"})
+		i := 0
+		for b.Loop() {
+			p := env.data[(i*7919)%benchRows]
+			i++
+			rows, err := env.pats.Find(actx, Query{Where: []Pred{Eq("ssn", p.ssn)}})
 			if err != nil {
 				b.Fatal(err)
 			}
