@@ -17,7 +17,7 @@ import (
 // record at a time in seq order.
 type Sink interface {
 	// Append stores one record; line is its log line (Record.Line,
-	// without a newline).
+	// without a newline), valid only during the call.
 	Append(ctx context.Context, r *Record, line []byte) error
 	// Last returns the last record stored, nil if there is none.
 	Last(ctx context.Context) (*Record, error)
@@ -41,6 +41,10 @@ type Options struct {
 	CheckpointEvery int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// FlushInterval, for OpenFile only: 0 writes each record to the file
+	// as it is logged; > 0 buffers the lines and writes them at least
+	// that often (NewBufferedFileSink).
+	FlushInterval time.Duration
 }
 
 // Logger assigns sequence numbers, chains the records and writes them to
@@ -53,6 +57,7 @@ type Logger struct {
 	seq    int64
 	head   string // hash of the last record
 	since  int    // records since the last checkpoint
+	buf    []byte // the line being written, reused
 	closed bool
 }
 
@@ -91,7 +96,13 @@ func New(ctx context.Context, sink Sink, opts Options) (*Logger, error) {
 // OpenFile returns a Logger appending JSON lines to the file at path
 // (created 0600 if missing), continuing its chain.
 func OpenFile(ctx context.Context, path string, opts Options) (*Logger, error) {
-	s, err := NewFileSink(path)
+	var s *FileSink
+	var err error
+	if opts.FlushInterval > 0 {
+		s, err = NewBufferedFileSink(path, opts.FlushInterval)
+	} else {
+		s, err = NewFileSink(path)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -196,18 +207,15 @@ func (l *Logger) append(ctx context.Context, r *Record) error {
 	}
 	r.Prev = l.head
 	r.Hash = ""
-	canon, err := r.Canonical()
-	if err != nil {
-		return fmt.Errorf("phicrypt: audit: encode: %w", err)
-	}
+	// The line is the canonical encoding with the hash as last field,
+	// built in a buffer the Logger reuses (sinks copy what they keep).
+	canon := appendRecord(l.buf[:0], r, false)
 	sum := sha256.Sum256(canon)
 	r.Hash = hex.EncodeToString(sum[:])
-	// The line is the canonical encoding with the hash as last field.
-	line := make([]byte, 0, len(canon)+80)
-	line = append(line, canon[:len(canon)-1]...)
-	line = append(line, `,"hash":"`...)
+	line := append(canon[:len(canon)-1], `,"hash":"`...)
 	line = append(line, r.Hash...)
 	line = append(line, `"}`...)
+	l.buf = line
 	if err := l.sink.Append(ctx, r, line); err != nil {
 		if isPhicrypt(err) {
 			return err

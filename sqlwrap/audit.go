@@ -3,6 +3,7 @@ package sqlwrap
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/phicrypt/phicrypt/audit"
 	"github.com/phicrypt/phicrypt/blindindex"
@@ -106,7 +107,10 @@ func (db *DB) record(ctx context.Context, l *audit.Logger, op, action, table str
 	}
 	r.Outcome, r.Reason = AuditOutcome(err)
 	// A cancelled context must not stop the record of the cancellation.
-	if _, lerr := l.Log(context.WithoutCancel(ctx), r); lerr != nil {
+	if ctx.Err() != nil {
+		ctx = context.WithoutCancel(ctx)
+	}
+	if _, lerr := l.Log(ctx, r); lerr != nil {
 		aerr := &Error{Op: "audit", Table: table, Err: &wrapped{msg: ErrAudit.Error(), err: errors.Join(ErrAudit, lerr)}}
 		if err != nil {
 			return errors.Join(err, aerr)
@@ -116,13 +120,21 @@ func (db *DB) record(ctx context.Context, l *audit.Logger, op, action, table str
 	return err
 }
 
+// protectedNamesCache holds protectedNames per table: *tableRT ->
+// []string, shared and never modified.
+var protectedNamesCache sync.Map
+
 // protectedNames returns the protected columns of the table, in schema
-// order.
+// order. The slice is shared: do not modify it.
 func (rt *tableRT) protectedNames() []string {
+	if v, ok := protectedNamesCache.Load(rt); ok {
+		return v.([]string)
+	}
 	out := make([]string, len(rt.order))
 	for i, c := range rt.order {
 		out[i] = c.c.Name
 	}
+	protectedNamesCache.Store(rt, out)
 	return out
 }
 
