@@ -3,7 +3,6 @@ package sqlwrap
 import (
 	"context"
 	"errors"
-	"sync"
 
 	"github.com/phicrypt/phicrypt/audit"
 	"github.com/phicrypt/phicrypt/blindindex"
@@ -120,21 +119,18 @@ func (db *DB) record(ctx context.Context, l *audit.Logger, op, action, table str
 	return err
 }
 
-// protectedNamesCache holds protectedNames per table: *tableRT ->
-// []string, shared and never modified.
-var protectedNamesCache sync.Map
-
 // protectedNames returns the protected columns of the table, in schema
-// order. The slice is shared: do not modify it.
-func (rt *tableRT) protectedNames() []string {
-	if v, ok := protectedNamesCache.Load(rt); ok {
+// order. The slice is shared (cached in DB.auditCols): do not modify it.
+func (ta *TableAccess) protectedNames() []string {
+	rt := ta.rt
+	if v, ok := ta.db.auditCols.Load(rt); ok {
 		return v.([]string)
 	}
 	out := make([]string, len(rt.order))
 	for i, c := range rt.order {
 		out[i] = c.c.Name
 	}
-	protectedNamesCache.Store(rt, out)
+	ta.db.auditCols.Store(rt, out)
 	return out
 }
 
@@ -168,7 +164,7 @@ func (ta *TableAccess) auditFind(ctx context.Context, rows *[]Row, err *error) {
 	if l == nil {
 		return
 	}
-	if *err = ta.db.record(ctx, l, audit.OpSearch, "find", ta.rt.t.Name, ta.rt.protectedNames(), int64(len(*rows)), *err); *err != nil {
+	if *err = ta.db.record(ctx, l, audit.OpSearch, "find", ta.rt.t.Name, ta.protectedNames(), int64(len(*rows)), *err); *err != nil {
 		*rows = nil
 	}
 }
@@ -183,7 +179,7 @@ func (ta *TableAccess) auditFindPartial(ctx context.Context, res **FindResult, e
 	if *res != nil {
 		n = int64(len((*res).Rows))
 	}
-	if *err = ta.db.record(ctx, l, audit.OpSearch, "find_partial", ta.rt.t.Name, ta.rt.protectedNames(), n, *err); *err != nil {
+	if *err = ta.db.record(ctx, l, audit.OpSearch, "find_partial", ta.rt.t.Name, ta.protectedNames(), n, *err); *err != nil {
 		*res = nil
 	}
 }
@@ -198,7 +194,7 @@ func (ta *TableAccess) auditGet(ctx context.Context, row *Row, err *error) {
 	if *row != nil {
 		n = 1
 	}
-	if *err = ta.db.record(ctx, l, audit.OpDecrypt, "get", ta.rt.t.Name, ta.rt.protectedNames(), n, *err); *err != nil {
+	if *err = ta.db.record(ctx, l, audit.OpDecrypt, "get", ta.rt.t.Name, ta.protectedNames(), n, *err); *err != nil {
 		*row = nil
 	}
 }
@@ -238,7 +234,7 @@ func (ta *TableAccess) auditRows(ctx context.Context, yield func(Row, error) boo
 		return true
 	}
 	finish := func() {
-		if err := ta.db.record(ctx, l, audit.OpSearch, "rows", ta.rt.t.Name, ta.rt.protectedNames(), n, last); err != nil && last == nil && !stopped {
+		if err := ta.db.record(ctx, l, audit.OpSearch, "rows", ta.rt.t.Name, ta.protectedNames(), n, last); err != nil && last == nil && !stopped {
 			yield(nil, err)
 		}
 	}
@@ -253,7 +249,7 @@ func (ta *TableAccess) auditWrite(ctx context.Context, op, action string, row Ro
 	}
 	var cols []string
 	if op == audit.OpDelete {
-		cols = ta.rt.protectedNames()
+		cols = ta.protectedNames()
 	} else {
 		cols = ta.rt.writtenNames(row)
 	}

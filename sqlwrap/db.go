@@ -34,7 +34,8 @@ type DB struct {
 	stmts   sync.Map // SQL text -> *sql.Stmt
 	owned   bool     // Close closes db: see OpenOwned
 	// auditLog receives the audit records (audit.go), nil: none.
-	auditLog atomic.Pointer[audit.Logger]
+	auditLog  atomic.Pointer[audit.Logger]
+	auditCols sync.Map // *tableRT -> protected column names, for records
 }
 
 // Open wraps db, an open database of dialect "sqlite", "postgres" or
