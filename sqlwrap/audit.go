@@ -98,8 +98,30 @@ func AuditOutcome(err error) (outcome, reason string) {
 }
 
 // record writes one record; it returns the error to give the caller:
-// err, or an ErrAudit when the record could not be written.
+// err, or with it an ErrAudit when the record could not be written.
 func (db *DB) record(ctx context.Context, l *audit.Logger, op, action, table string, cols []string, rows int64, err error) error {
+	aerr := db.write(ctx, l, op, action, table, cols, rows, err)
+	switch {
+	case aerr == nil:
+		return err
+	case err == nil:
+		return aerr
+	}
+	return &auditJoined{err: err, aerr: aerr}
+}
+
+// auditJoined is an operation's error and the failure to record it, with
+// one "phicrypt: " prefix; errors.Is and errors.As see both.
+type auditJoined struct{ err, aerr error }
+
+func (j *auditJoined) Error() string {
+	return prefix + nested(j.err) + "; and " + nested(j.aerr)
+}
+func (j *auditJoined) Unwrap() []error { return []error{j.err, j.aerr} }
+
+// write writes one record for an operation that ended with err; the error
+// is ErrAudit's, nil once the record is written.
+func (db *DB) write(ctx context.Context, l *audit.Logger, op, action, table string, cols []string, rows int64, err error) error {
 	r := audit.Record{Op: op, Action: action, Table: table, Columns: cols, Rows: rows}
 	if a, ok := audit.ActorFrom(ctx); ok {
 		r.Principal, r.Role, r.Purpose, r.RequestID = a.Principal, a.Role, a.Purpose, a.RequestID
@@ -110,13 +132,9 @@ func (db *DB) record(ctx context.Context, l *audit.Logger, op, action, table str
 		ctx = context.WithoutCancel(ctx)
 	}
 	if _, lerr := l.Log(ctx, r); lerr != nil {
-		aerr := &Error{Op: "audit", Table: table, Err: &wrapped{msg: ErrAudit.Error(), err: errors.Join(ErrAudit, lerr)}}
-		if err != nil {
-			return errors.Join(err, aerr)
-		}
-		return aerr
+		return &Error{Op: "audit", Table: table, Err: &wrapped{msg: ErrAudit.Error(), err: errors.Join(ErrAudit, lerr)}}
 	}
-	return err
+	return nil
 }
 
 // protectedNames returns the protected columns of the table, in schema
@@ -304,4 +322,17 @@ func (db *DB) auditKey(ctx context.Context, action, table, name string, err *err
 		cols = []string{name}
 	}
 	*err = db.record(ctx, l, audit.OpKey, action, table, cols, 0, *err)
+}
+
+// AuditEvent writes a record for an operation the application performs
+// itself (an export, a refusal at its own door), with the actor of ctx
+// and the outcome and reason AuditOutcome gives err. It does nothing
+// without a logger. The error is non-nil only when the record could not
+// be written (it wraps ErrAudit, not err).
+func (db *DB) AuditEvent(ctx context.Context, op, action, table string, columns []string, rows int64, err error) error {
+	l := db.Audit()
+	if l == nil {
+		return nil
+	}
+	return db.write(ctx, l, op, action, table, columns, rows, err)
 }

@@ -98,6 +98,10 @@ func TestAuditEveryPath(t *testing.T) {
 		step(wantRec{"key", "reindex", "ok", "", 0}, err, nil)
 		err = f.db.RetireDataKeys(actx, "patients", "ssn")
 		step(wantRec{"key", "retire_data_keys", "ok", "", 0}, err, nil)
+		err = f.db.AuditEvent(actx, audit.OpExport, "export_csv", "patients", []string{"mrn"}, 3, nil)
+		step(wantRec{"export", "export_csv", "ok", "", 3}, err, nil)
+		err = f.db.AuditEvent(actx, audit.OpExport, "export_csv", "patients", nil, 0, &Error{Op: "export", Table: "patients", Err: ErrUnsupported})
+		step(wantRec{"export", "export_csv", "refused", "unsupported", 0}, err, nil)
 		if err := l.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +149,7 @@ func TestAuditEveryPath(t *testing.T) {
 		if c := strings.Join(got[5].Columns, ","); c != "ssn,mrn,last_name,first_name,dob,notes" {
 			t.Errorf("get columns %q", c)
 		}
-		if c := strings.Join(got[len(got)-2].Columns, ","); c != "ssn_eq" {
+		if c := strings.Join(got[len(got)-4].Columns, ","); c != "ssn_eq" {
 			t.Errorf("reindex columns %q", c)
 		}
 	})
@@ -184,8 +188,23 @@ func TestAuditFailureFailsReads(t *testing.T) {
 	if !errors.Is(seen, ErrAudit) {
 		t.Fatalf("Rows: %v", seen)
 	}
+	if err := f.db.AuditEvent(ctx, audit.OpExport, "export", "patients", nil, 1, nil); !errors.Is(err, ErrAudit) {
+		t.Fatalf("AuditEvent: %v", err)
+	}
+	refusal := &Error{Op: "export", Table: "patients", Err: ErrUnsupported}
+	if err := f.db.AuditEvent(ctx, audit.OpExport, "export", "patients", nil, 0, refusal); !errors.Is(err, ErrAudit) || errors.Is(err, ErrUnsupported) {
+		t.Fatalf("AuditEvent of a refusal: %v", err)
+	}
+	// A failed operation that cannot be recorded reports both, prefixed once.
+	_, err = f.pats.Find(ctx, Query{Where: []Pred{Lt("ssn", "1")}})
+	if !errors.Is(err, ErrAudit) || !errors.Is(err, ErrUnsupported) || strings.Count(err.Error(), "phicrypt:") != 1 {
+		t.Fatalf("refused and unrecorded: %v", err)
+	}
 	// Without a logger nothing is recorded and nothing fails.
 	f.db.SetAudit(nil)
+	if err := f.db.AuditEvent(ctx, audit.OpExport, "export", "patients", nil, 1, nil); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := f.pats.Find(ctx, Query{Where: []Pred{Eq("mrn", "MRN-0001")}}); err != nil {
 		t.Fatal(err)
 	}
