@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phicrypt/phicrypt/audit"
 	"github.com/phicrypt/phicrypt/blindindex"
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/keyprovider/local"
@@ -243,6 +244,38 @@ func BenchmarkFindEq(b *testing.B) {
 			}
 		}
 	})
+	// The same queries with every Find recorded in a JSON-lines audit
+	// log: each record written as it is logged (the default), and
+	// buffered, written every 100ms.
+	for _, c := range []struct {
+		name  string
+		flush time.Duration
+	}{{"phicrypt_audit", 0}, {"phicrypt_audit_buffered", 100 * time.Millisecond}} {
+		b.Run(c.name, func(b *testing.B) {
+			l, err := audit.OpenFile(ctx, filepath.Join(b.TempDir(), "audit.jsonl"), audit.Options{FlushInterval: c.flush})
+			if err != nil {
+				b.Fatal(err)
+			}
+			env.wrapped.SetAudit(l)
+			defer func() {
+				env.wrapped.SetAudit(nil)
+				l.Close()
+			}()
+			actx := audit.WithActor(ctx, audit.Actor{Principal: "bench", Role: "admin", Purpose: "benchmark", RequestID: "req-1"})
+			i := 0
+			for b.Loop() {
+				p := env.data[(i*7919)%benchRows]
+				i++
+				rows, err := env.pats.Find(actx, Query{Where: []Pred{Eq("ssn", p.ssn)}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(rows) == 0 {
+					b.Fatal("no row")
+				}
+			}
+		})
+	}
 }
 
 func BenchmarkFindPrefix(b *testing.B) {

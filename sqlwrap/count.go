@@ -13,7 +13,8 @@ import (
 // candidates: every candidate is read and decrypted to drop the false
 // positives, row by row, so the cost is that of a Find without holding
 // the rows. A candidate that does not open fails the Count.
-func (ta *TableAccess) Count(ctx context.Context, q Query) (int64, error) {
+func (ta *TableAccess) Count(ctx context.Context, q Query) (count int64, err error) {
+	defer ta.auditCount(ctx, &count, &err)
 	ctx, done, err := ta.enter(ctx)
 	if err != nil {
 		return 0, err

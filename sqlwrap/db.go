@@ -6,7 +6,9 @@ import (
 	"database/sql/driver"
 	"errors"
 	"sync"
+	"sync/atomic"
 
+	"github.com/phicrypt/phicrypt/audit"
 	"github.com/phicrypt/phicrypt/cipher"
 )
 
@@ -31,6 +33,9 @@ type DB struct {
 	keysets *KeysetStore
 	stmts   sync.Map // SQL text -> *sql.Stmt
 	owned   bool     // Close closes db: see OpenOwned
+	// auditLog receives the audit records (audit.go), nil: none.
+	auditLog  atomic.Pointer[audit.Logger]
+	auditCols sync.Map // *tableRT -> protected column names, for records
 }
 
 // Open wraps db, an open database of dialect "sqlite", "postgres" or

@@ -6,7 +6,8 @@ import (
 
 // Insert seals and writes one row. It returns the key: the row's own, or
 // the one the database generated.
-func (ta *TableAccess) Insert(ctx context.Context, row Row) (any, error) {
+func (ta *TableAccess) Insert(ctx context.Context, row Row) (key any, err error) {
+	defer ta.auditWrite(ctx, "insert", "insert", row, &err)
 	ctx, done, err := ta.enterWrite(ctx)
 	if err != nil {
 		return nil, err
@@ -20,7 +21,7 @@ func (ta *TableAccess) Insert(ctx context.Context, row Row) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := ta.insertOne(ctx, row)
+	key, err = ta.insertOne(ctx, row)
 	if ta.again(ctx, m, err) {
 		key, err = ta.insertOne(ctx, row)
 	}
@@ -119,7 +120,8 @@ func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 // InsertBatch seals and writes rows in one transaction (the caller's, if
 // the table came from a Tx). If any row fails, for any reason (a bad
 // value, a key-service outage), nothing is written.
-func (ta *TableAccess) InsertBatch(ctx context.Context, rows []Row) ([]any, error) {
+func (ta *TableAccess) InsertBatch(ctx context.Context, rows []Row) (keys []any, err error) {
+	defer ta.auditBatch(ctx, rows, &err)
 	ctx, done, err := ta.enterWrite(ctx)
 	if err != nil {
 		return nil, err
@@ -137,7 +139,7 @@ func (ta *TableAccess) InsertBatch(ctx context.Context, rows []Row) ([]any, erro
 	if err != nil {
 		return nil, err
 	}
-	keys, err := ta.insertBatch(ctx, rows)
+	keys, err = ta.insertBatch(ctx, rows)
 	if ta.again(ctx, m, err) {
 		keys, err = ta.insertBatch(ctx, rows)
 	}

@@ -608,7 +608,8 @@ func (b *builder) sqlText(q Query) (string, error) {
 // NULL in a non-nullable column) fails the whole Find with an *Error that
 // names the row's key and column, never a value; FindPartial returns the
 // other rows instead.
-func (ta *TableAccess) Find(ctx context.Context, q Query) ([]Row, error) {
+func (ta *TableAccess) Find(ctx context.Context, q Query) (rows []Row, err error) {
+	defer ta.auditFind(ctx, &rows, &err)
 	res, err := ta.find(ctx, q, false)
 	if err != nil {
 		return nil, err
@@ -644,7 +645,8 @@ type DamagedRow struct {
 // makes it damaged: a key-service outage, a cancelled context or a
 // database error still fail the whole call. The limit counts the rows
 // returned, not the damaged ones.
-func (ta *TableAccess) FindPartial(ctx context.Context, q Query) (*FindResult, error) {
+func (ta *TableAccess) FindPartial(ctx context.Context, q Query) (res *FindResult, err error) {
+	defer ta.auditFindPartial(ctx, &res, &err)
 	return ta.find(ctx, q, true)
 }
 
@@ -741,7 +743,8 @@ func (ta *TableAccess) Explain(ctx context.Context, q Query) (string, error) {
 }
 
 // Get returns the row with the given key.
-func (ta *TableAccess) Get(ctx context.Context, key any) (Row, error) {
+func (ta *TableAccess) Get(ctx context.Context, key any) (row Row, err error) {
+	defer ta.auditGet(ctx, &row, &err)
 	ctx, done, err := ta.enter(ctx)
 	if err != nil {
 		return nil, err

@@ -72,7 +72,8 @@ type reencryptHookKey struct{}
 // pass with an error that names the row (run Verify). When no column's
 // keyset has an enabled key besides the primary, there is nothing to move
 // and it returns at once.
-func (db *DB) Reencrypt(ctx context.Context, table string, opts *ReencryptOptions) error {
+func (db *DB) Reencrypt(ctx context.Context, table string, opts *ReencryptOptions) (err error) {
+	defer db.auditKey(ctx, "reencrypt", table, "", &err)
 	if db == nil || db.db == nil {
 		return ErrUnbound
 	}
@@ -343,7 +344,8 @@ func (db *DB) putReencrypt(ctx context.Context, q querier, table, target string,
 // ciphertext is refused too: run Verify). Retiring a value key with
 // Keyring.RetireKey directly, while values remain under it, makes them
 // unreadable. A retired key stays in the keyset until Keyring.DestroyKey.
-func (db *DB) RetireDataKeys(ctx context.Context, table, column string) error {
+func (db *DB) RetireDataKeys(ctx context.Context, table, column string) (err error) {
+	defer db.auditKey(ctx, "retire_data_keys", table, column, &err)
 	if db == nil || db.db == nil {
 		return ErrUnbound
 	}

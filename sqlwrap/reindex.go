@@ -57,7 +57,8 @@ func (opts *ReindexOptions) withDefaults() ReindexOptions {
 // the index's tokens from the write itself. Run on a ready index, it
 // rewrites every row's tokens and leaves the index ready throughout; to
 // move an index to a new key and retire the old one, use RotateIndexKey.
-func (db *DB) Reindex(ctx context.Context, table, index string, opts *ReindexOptions) error {
+func (db *DB) Reindex(ctx context.Context, table, index string, opts *ReindexOptions) (err error) {
+	defer db.auditKey(ctx, "reindex", table, index, &err)
 	if db == nil || db.db == nil {
 		return ErrUnbound
 	}

@@ -144,7 +144,8 @@ func keyIDs(keys []cipher.KeyInfo) (primary uint32, old []uint32) {
 // first). Run one rotation of a keyset at a time. Destroying a retired key
 // (Keyring.DestroyKey) is a separate step, for after the backups that
 // hold tokens under it have been considered.
-func (db *DB) RotateIndexKey(ctx context.Context, table, name string, opts *ReindexOptions) error {
+func (db *DB) RotateIndexKey(ctx context.Context, table, name string, opts *ReindexOptions) (err error) {
+	defer db.auditKey(ctx, "rotate_index_key", table, name, &err)
 	if db == nil || db.db == nil {
 		return ErrUnbound
 	}
@@ -305,7 +306,8 @@ func (def *indexDef) keys() *cipher.IndexKeysCache {
 // would silently drop out of searches. Other processes stop querying the
 // retired keys within their check interval. A retired key stays in the
 // keyset until Keyring.DestroyKey removes it for good.
-func (db *DB) RetireIndexKeys(ctx context.Context, table, name string) error {
+func (db *DB) RetireIndexKeys(ctx context.Context, table, name string) (err error) {
+	defer db.auditKey(ctx, "retire_index_keys", table, name, &err)
 	if db == nil || db.db == nil {
 		return ErrUnbound
 	}

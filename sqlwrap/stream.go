@@ -142,6 +142,8 @@ func (ta *TableAccess) run(ctx context.Context, text string, args []any) (*sql.R
 // the loop's body waits until its context ends.
 func (ta *TableAccess) Rows(ctx context.Context, q Query) iter.Seq2[Row, error] {
 	return func(yield func(Row, error) bool) {
+		yield, finish := ta.auditRows(ctx, yield)
+		defer finish()
 		ctx, done, err := ta.enter(ctx)
 		if err != nil {
 			yield(nil, err)

@@ -13,7 +13,8 @@ import (
 // subset takes part in are recomputed with their other parts read from
 // the row and opened, in the same transaction. The key cannot change; the
 // row-binding column may be given only with the value the row has.
-func (ta *TableAccess) Update(ctx context.Context, key any, row Row) error {
+func (ta *TableAccess) Update(ctx context.Context, key any, row Row) (err error) {
+	defer ta.auditWrite(ctx, "update", "update", row, &err)
 	ctx, done, err := ta.enterWrite(ctx)
 	if err != nil {
 		return err
@@ -134,7 +135,8 @@ func (ta *TableAccess) update(ctx context.Context, key any, row Row) error {
 }
 
 // Delete removes the row with the given key.
-func (ta *TableAccess) Delete(ctx context.Context, key any) error {
+func (ta *TableAccess) Delete(ctx context.Context, key any) (err error) {
+	defer ta.auditWrite(ctx, "delete", "delete", nil, &err)
 	ctx, done, err := ta.enter(ctx)
 	if err != nil {
 		return err

@@ -25,6 +25,7 @@ import (
 // row-binding column other than the key cannot change: giving a
 // different value for an existing row is refused (ErrUnsupported).
 func (ta *TableAccess) Upsert(ctx context.Context, row Row) (inserted bool, err error) {
+	defer ta.auditUpsert(ctx, row, &inserted, &err)
 	ctx, done, err := ta.enterWrite(ctx)
 	if err != nil {
 		return false, err

@@ -68,6 +68,7 @@ var commands = map[string]command{
 	"migrate":   {"encrypt existing plaintext columns in place (resumable), or drop the plaintext", migrateCmd},
 	"verify":    {"check that every value opens, every token matches and no plaintext remains", verifyCmd},
 	"reencrypt": {"move values to the current primary data key, so an old key can be retired", reencryptCmd},
+	"audit":     {"verify the hash chain and checkpoints of an audit log", auditCmd},
 	"reindex":   {"write an index's tokens into every row (new index, changed definition, key rotation)", reindexCmd},
 }
 
