@@ -28,8 +28,18 @@ func (r *Keyring) CreateKeyset(ctx context.Context, scope string, p Purpose) (bo
 	if scope == "" {
 		return fail(fmt.Errorf("%w: empty scope", ErrBadRecord))
 	}
+	if err := r.manage(scope); err != nil {
+		return fail(err)
+	}
 	k := recordKey{scope, p}
 	if _, err := r.get(ctx, scope, p); err == nil {
+		if p == PurposeSealPrivate {
+			// A crash may have come between the private keyset and its
+			// public half.
+			if err := r.publish(ctx, scope); err != nil {
+				return fail(err)
+			}
+		}
 		return false, nil
 	} else if !errors.Is(err, ErrKeysetNotFound) {
 		return fail(err)
@@ -50,6 +60,12 @@ func (r *Keyring) CreateKeyset(ctx context.Context, scope string, p Purpose) (bo
 		return fail(err)
 	}
 	r.forget(k)
+	if p == PurposeSealPrivate {
+		if err := r.publish(ctx, scope); err != nil {
+			_, err = fail(err)
+			return true, err
+		}
+	}
 	if _, _, err := r.install(rec, h, epoch); err != nil {
 		return true, &Error{Op: "create keyset", Scope: scope, Err: err}
 	}
@@ -72,6 +88,12 @@ func (r *Keyring) HasKeyset(ctx context.Context, scope string, p Purpose) (bool,
 // modify applies f to the keyset of scope and purpose and stores the
 // result as the next generation, wrapped by the current KEK.
 func (r *Keyring) modify(ctx context.Context, scope string, p Purpose, f func(*keyset.Manager, *keyset.Handle) error) error {
+	if p == PurposeSealPublic {
+		return fmt.Errorf("%w: the public sealing keyset follows its private keyset: change that one (PurposeSealPrivate)", ErrBadRecord)
+	}
+	if err := r.manage(scope); err != nil {
+		return err
+	}
 	k := recordKey{scope, p}
 	rec, err := r.get(ctx, scope, p)
 	if err != nil {
@@ -105,6 +127,9 @@ func (r *Keyring) modify(ctx context.Context, scope string, p Purpose, f func(*k
 	r.noteGeneration(nrec)
 	r.mu.Unlock()
 	r.forget(k)
+	if p == PurposeSealPrivate {
+		return r.publish(ctx, scope)
+	}
 	return nil
 }
 
@@ -262,6 +287,9 @@ func (r *Keyring) Rewrap(ctx context.Context, newKEK keyprovider.KEK) (int, erro
 	}
 	if newKEK == nil {
 		return 0, &Error{Op: "rewrap", Err: errors.New("no new KEK")}
+	}
+	if err := r.manage("*"); err != nil {
+		return 0, &Error{Op: "rewrap", Err: err}
 	}
 	r.mu.Lock()
 	r.keks[newKEK.URI()] = newKEK
