@@ -145,3 +145,9 @@ func (r *Keyring) manage(scope string) error {
 	}
 	return fmt.Errorf("%w: key management of scope %q needs a keyring without a grant", ErrNotPermitted, scope)
 }
+
+// Allows reports whether the column's keyring holds want for the column's
+// scope: PermDecrypt to Open, PermEncrypt to Seal.
+func (c *Column) Allows(want Permission) bool {
+	return c != nil && c.ring.Allows(c.scope, want)
+}
