@@ -33,6 +33,13 @@ const DefaultCheckInterval = 5 * time.Second
 type Config struct {
 	// KEK wraps new and rotated keysets. Required.
 	KEK keyprovider.KEK
+	// PurposeKEKs, when set, wrap new and changed keysets of a purpose in
+	// place of KEK (and unwrap them), so that a key service's policies can
+	// tell the purposes apart: e.g. one Vault transit key for value and
+	// seal-private keysets, one for seal-public and one for index keysets,
+	// and each role's token allowed to decrypt with only some of them
+	// (docs/SECURITY.md §9). Rewrap is refused while it is set.
+	PurposeKEKs map[Purpose]keyprovider.KEK
 	// PreviousKEKs can still unwrap keysets that a Rewrap has not moved yet.
 	PreviousKEKs []keyprovider.KEK
 	// Store keeps the wrapped keysets. Required.
@@ -69,10 +76,12 @@ type Keyring struct {
 	// grant limits what the keyring unwraps; nil: everything.
 	grant *Grant
 
-	mu    sync.Mutex
-	kek   keyprovider.KEK
-	keks  map[string]keyprovider.KEK
-	cache map[recordKey]*loaded
+	mu   sync.Mutex
+	kek  keyprovider.KEK
+	keks map[string]keyprovider.KEK
+	// byPurpose replaces kek for the purposes it names (Config.PurposeKEKs).
+	byPurpose map[Purpose]keyprovider.KEK
+	cache     map[recordKey]*loaded
 	// highest is the highest generation bound into a record this keyring
 	// has unwrapped, per scope and purpose: a lower one is a rollback.
 	highest map[recordKey]uint64
@@ -150,6 +159,16 @@ func NewKeyring(cfg Config) (*Keyring, error) {
 		r.keks[k.URI()] = k
 	}
 	r.keks[cfg.KEK.URI()] = cfg.KEK
+	for p, k := range cfg.PurposeKEKs {
+		if k == nil {
+			return nil, fmt.Errorf("phicrypt: keyring: nil KEK for purpose %s", p)
+		}
+		if r.byPurpose == nil {
+			r.byPurpose = map[Purpose]keyprovider.KEK{}
+		}
+		r.byPurpose[p] = k
+		r.keks[k.URI()] = k
+	}
 	return r, nil
 }
 
@@ -177,6 +196,16 @@ func (r *Keyring) CheckInterval() time.Duration {
 func (r *Keyring) KEK() keyprovider.KEK {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.kek
+}
+
+// kekOf returns the KEK that wraps new and changed keysets of purpose p.
+func (r *Keyring) kekOf(p Purpose) keyprovider.KEK {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if k := r.byPurpose[p]; k != nil {
+		return k
+	}
 	return r.kek
 }
 

@@ -49,7 +49,7 @@ func (r *Keyring) CreateKeyset(ctx context.Context, scope string, p Purpose) (bo
 	if err != nil {
 		return fail(err)
 	}
-	rec, err := r.wrap(ctx, scope, p, h, r.KEK(), 1)
+	rec, err := r.wrap(ctx, scope, p, h, r.kekOf(p), 1)
 	if err != nil {
 		return fail(err)
 	}
@@ -116,7 +116,7 @@ func (r *Keyring) modify(ctx context.Context, scope string, p Purpose, f func(*k
 	if h, err = m.Handle(); err != nil {
 		return err
 	}
-	nrec, err := r.wrap(ctx, scope, p, h, r.KEK(), rec.Generation+1)
+	nrec, err := r.wrap(ctx, scope, p, h, r.kekOf(p), rec.Generation+1)
 	if err != nil {
 		return err
 	}
@@ -292,6 +292,12 @@ func (r *Keyring) Rewrap(ctx context.Context, newKEK keyprovider.KEK) (int, erro
 		return 0, &Error{Op: "rewrap", Err: err}
 	}
 	r.mu.Lock()
+	split := len(r.byPurpose) > 0
+	r.mu.Unlock()
+	if split {
+		return 0, &Error{Op: "rewrap", Err: errors.New("the keyring wraps keysets under one KEK per purpose (Config.PurposeKEKs); Rewrap would move them all under one")}
+	}
+	r.mu.Lock()
 	r.keks[newKEK.URI()] = newKEK
 	r.kek = newKEK
 	r.mu.Unlock()
@@ -343,14 +349,13 @@ func (r *Keyring) VerifyKEK(ctx context.Context) ([]*Record, error) {
 	if err := r.usable(); err != nil {
 		return nil, &Error{Op: "verify KEK", Err: err}
 	}
-	uri := r.KEK().URI()
 	recs, err := r.store.List(ctx)
 	if err != nil {
 		return nil, &Error{Op: "verify KEK", Err: err}
 	}
 	var out []*Record
 	for _, rec := range recs {
-		if rec.KEK != uri {
+		if rec.KEK != r.kekOf(rec.Purpose).URI() {
 			out = append(out, rec)
 		}
 	}

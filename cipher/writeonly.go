@@ -109,7 +109,7 @@ func (r *Keyring) publish(ctx context.Context, scope string) error {
 	case !errors.Is(err, ErrKeysetNotFound):
 		return err
 	}
-	nrec, err := r.wrap(ctx, scope, PurposeSealPublic, pub, r.KEK(), prev+1)
+	nrec, err := r.wrap(ctx, scope, PurposeSealPublic, pub, r.kekOf(PurposeSealPublic), prev+1)
 	if err != nil {
 		return err
 	}
