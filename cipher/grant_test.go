@@ -256,3 +256,22 @@ func TestWriteOnlyDamaged(t *testing.T) {
 		})
 	}
 }
+
+func TestCiphertextKeyIDWriteOnly(t *testing.T) {
+	ctx := context.Background()
+	admin, importer, _, _, _ := principals(t)
+	ct, err := columnOnly(t, importer, "patients", "ssn").Seal(ctx, "123-45-6789", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := admin.Keys(ctx, "patients.ssn", cipher.PurposeSealPrivate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := cipher.CiphertextKeyID(ct); err != nil || id != keys[0].ID {
+		t.Fatalf("key id %d, %v; want %d", id, err, keys[0].ID)
+	}
+	if _, err := cipher.CiphertextKeyID(ct[:45]); !errors.Is(err, cipher.ErrTruncated) {
+		t.Fatalf("truncated write-only value: %v", err)
+	}
+}
