@@ -9,7 +9,7 @@ import (
 // ErrNotPermitted is cipher.ErrNotPermitted: the DB's keyring was opened
 // for a principal (cipher.Config.Grant) that lacks the permission the
 // operation needs on a column: value-decrypt to read it back (Open,
-// Field.Get, typed reads into a field that cannot hold a Redacted,
+// Field.Scan, typed reads into a field that cannot hold a Redacted,
 // a search that must decrypt candidates to drop false positives),
 // value-encrypt to write it, index to search it or to write its tokens.
 // The error names the table and column, never a value.

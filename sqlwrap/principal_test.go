@@ -77,6 +77,14 @@ func TestImporterWritesWhatItCannotRead(t *testing.T) {
 		if r4, err := imp.Get(ctx, int64(4)); err != nil || r4["ssn"] != nil || r4["last_name"] != (Redacted{Column: "last_name"}) {
 			t.Fatalf("importer read row 4: %v, %v", r4, err)
 		}
+		// Nor can a Field of its DB scan it.
+		fld, err := imp.db.Field(ctx, "patients", "ssn", int64(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fld.Scan(stored); !errors.Is(err, ErrNotPermitted) || fld.V != nil {
+			t.Fatalf("importer scanned a field: %v, %v", fld.V, err)
+		}
 		// The keyring it was given cannot open the value either.
 		_, err = imp.Open(ctx, "ssn", stored, int64(1))
 		if !errors.Is(err, ErrNotPermitted) || !strings.Contains(err.Error(), "ssn") {
