@@ -64,7 +64,9 @@ type Grant struct {
 	// Default applies to every scope not listed in Scopes.
 	Default Permission
 	// Scopes lists permissions per key scope (cipher.DefaultScope of the
-	// column, or the scope the schema names).
+	// column, or the scope the schema names). A compound index has a scope
+	// of its own, DefaultScope(table, index name), where only PermIndex
+	// matters.
 	Scopes map[string]Permission
 }
 

@@ -275,3 +275,35 @@ func TestCiphertextKeyIDWriteOnly(t *testing.T) {
 		t.Fatalf("truncated write-only value: %v", err)
 	}
 }
+
+// TestPublicHalfRepublished: a store that lost the public half of a
+// sealing keyset gets it back from CreateKeyset, the same keys.
+func TestPublicHalfRepublished(t *testing.T) {
+	ctx := context.Background()
+	kek := newLocalKEK(t).KEK
+	full := cipher.NewMemStore()
+	admin := newRing(t, kek, full)
+	if _, err := admin.CreateKeyset(ctx, "patients.ssn", cipher.PurposeSealPrivate); err != nil {
+		t.Fatal(err)
+	}
+	priv, _ := full.Get(ctx, "patients.ssn", cipher.PurposeSealPrivate)
+	partial := cipher.NewMemStore()
+	if err := partial.Put(ctx, priv, 0); err != nil {
+		t.Fatal(err)
+	}
+	again := newRing(t, kek, partial)
+	if made, err := again.CreateKeyset(ctx, "patients.ssn", cipher.PurposeSealPrivate); err != nil || made {
+		t.Fatalf("create over an existing private keyset: %v, %v", made, err)
+	}
+	imp, err := cipher.NewKeyring(cipher.Config{KEK: kek, Store: partial, Grant: &cipher.Grant{Default: cipher.PermEncrypt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := columnOnly(t, imp, "patients", "ssn").Seal(ctx, "x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := columnOnly(t, admin, "patients", "ssn").Open(ctx, ct, nil); err != nil || v != "x" {
+		t.Fatalf("sealed to the republished public half: %v, %v", v, err)
+	}
+}

@@ -36,7 +36,11 @@ func (r *Keyring) CreateKeyset(ctx context.Context, scope string, p Purpose) (bo
 		if p == PurposeSealPrivate {
 			// A crash may have come between the private keyset and its
 			// public half.
-			if err := r.publish(ctx, scope); err != nil {
+			if _, err := r.get(ctx, scope, PurposeSealPublic); errors.Is(err, ErrKeysetNotFound) {
+				if err := r.publish(ctx, scope); err != nil {
+					return fail(err)
+				}
+			} else if err != nil {
 				return fail(err)
 			}
 		}
