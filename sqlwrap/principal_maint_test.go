@@ -2,6 +2,8 @@ package sqlwrap
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/phicrypt/phicrypt/cipher"
@@ -76,5 +78,33 @@ func TestWriteOnlyValuesVerifyAndReencrypt(t *testing.T) {
 	}
 	if r, err := f.pats.Get(ctx, int64(3)); err != nil || r["last_name"] != "Smithers" {
 		t.Fatalf("admin read after reencrypt: %v, %v", r, err)
+	}
+}
+
+// TestDamagedWriteOnlyValue: a damaged write-only value fails the admin's
+// read with an error naming the row and column, never a value.
+func TestDamagedWriteOnlyValue(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, testdb.DialectSQLite, patientSchema(4))
+	_, imp := asPrincipal(t, f, importerGrant)
+	if _, err := imp.Insert(ctx, samplePatients[0]); err != nil {
+		t.Fatal(err)
+	}
+	var ct []byte
+	if err := f.sql.QueryRowContext(ctx, "SELECT ssn FROM patients WHERE id = 1").Scan(&ct); err != nil {
+		t.Fatal(err)
+	}
+	ct[len(ct)-3] ^= 0x40
+	if _, err := f.sql.ExecContext(ctx, "UPDATE patients SET ssn = ? WHERE id = 1", ct); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.pats.Get(ctx, int64(1))
+	if !errors.Is(err, cipher.ErrTampered) || !strings.Contains(err.Error(), "patients.ssn") || !strings.Contains(err.Error(), "key 1") {
+		t.Fatalf("damaged write-only value: %v", err)
+	}
+	noValues(t, err)
+	// The importer reads a redaction: it never decrypts, damaged or not.
+	if r, err := imp.Get(ctx, int64(1)); err != nil || r["ssn"] != (Redacted{Column: "ssn"}) {
+		t.Fatalf("importer: %v, %v", r, err)
 	}
 }
