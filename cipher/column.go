@@ -34,6 +34,8 @@ type Column struct {
 	ad            []byte // associated data without row binding
 	place         uint32
 	keys          keyCache
+	// pub and priv are the write-only sealing keysets (writeonly.go).
+	pub, priv keyCache
 }
 
 // DefaultScope returns the key scope of table.column when none is given:
@@ -67,6 +69,8 @@ func (r *Keyring) Column(table, column string, opts ...ColumnOption) (*Column, e
 		return nil, fmt.Errorf("phicrypt: column %s.%s: negative maximum length", table, column)
 	}
 	c.keys = keyCache{ring: r, scope: c.scope, purpose: PurposeValue}
+	c.pub = keyCache{ring: r, scope: c.scope, purpose: PurposeSealPublic}
+	c.priv = keyCache{ring: r, scope: c.scope, purpose: PurposeSealPrivate}
 	c.ad = appendAD(nil, table, column, nil)
 	c.place = placeCheck(c.ad)
 	return c, nil
@@ -114,6 +118,14 @@ func (c *Column) Seal(ctx context.Context, v any, row []byte) ([]byte, error) {
 			return nil, c.fail("seal", fmt.Errorf("%w: %d bytes, maximum %d", ErrValueTooLong, n-1, c.maxLen))
 		}
 	}
+	if !c.ring.Allows(c.scope, PermEncrypt) {
+		return nil, c.fail("seal", c.ring.notPermitted(c.scope, PermEncrypt))
+	}
+	if !c.ring.Allows(c.scope, PermDecrypt) {
+		// The keyring may seal but not open: it holds the public keyset
+		// only, and seals write-only.
+		return c.sealWriteOnly(ctx, v, n, row)
+	}
 	k, err := c.keys.get(ctx)
 	if err != nil {
 		return nil, c.fail("seal", err)
@@ -142,6 +154,12 @@ func (c *Column) Seal(ctx context.Context, v any, row []byte) ([]byte, error) {
 func (c *Column) Open(ctx context.Context, ct []byte, row []byte) (any, error) {
 	if c.ring == nil {
 		return nil, c.fail("open", errNoKeyring)
+	}
+	if !c.ring.Allows(c.scope, PermDecrypt) {
+		return nil, c.fail("open", c.ring.notPermitted(c.scope, PermDecrypt))
+	}
+	if len(ct) >= 1 && ct[0] == FormatWriteOnly {
+		return c.openWriteOnly(ctx, ct, row)
 	}
 	if len(ct) >= 1 && ct[0] != FormatVersion {
 		return nil, c.fail("open", fmt.Errorf("%w: %#x", ErrUnsupportedVersion, ct[0]))

@@ -114,7 +114,7 @@ func TestOpenErrors(t *testing.T) {
 		{"truncated", ssn, ct[:len(ct)-17], row, cipher.ErrTruncated},
 		{"empty", ssn, nil, row, cipher.ErrTruncated},
 		{"unknown key id", ssn, withKeyID, row, cipher.ErrUnknownKey},
-		{"future version", ssn, append([]byte{0x02}, ct[1:]...), row, cipher.ErrUnsupportedVersion},
+		{"future version", ssn, append([]byte{0x03}, ct[1:]...), row, cipher.ErrUnsupportedVersion},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

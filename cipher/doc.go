@@ -18,4 +18,22 @@
 //	ssn, err := ring.Column("patients", "ssn")
 //	ct, err := ssn.Seal(ctx, "123-45-6789", rowID)
 //	v, err := ssn.Open(ctx, ct, rowID) // v.(string) == "123-45-6789"
+//
+// # Principals
+//
+// A keyring opened with Config.Grant serves one principal: per key scope it
+// holds some of the permissions value-decrypt (PermDecrypt), value-encrypt
+// (PermEncrypt) and index (PermIndex). It unwraps only the keysets those
+// permissions cover, so a column the principal may not read never has its
+// keys in the process; Open, Seal and IndexKeys then fail with
+// ErrNotPermitted. A principal with value-encrypt but not value-decrypt
+// seals write-only (FormatWriteOnly, docs/FORMAT.md §1b): to the public half
+// of the scope's HPKE keyset (PurposeSealPublic), whose private half
+// (PurposeSealPrivate) it never holds, so it cannot open what it or anyone
+// else wrote. Readers with value-decrypt open both formats. Config.PurposeKEKs
+// wraps each purpose under its own KEK, so that a key service's policies
+// enforce the same split (docs/SECURITY.md §9).
+//
+//	importer, err := cipher.NewKeyring(cipher.Config{KEK: kek, Store: store,
+//		Grant: &cipher.Grant{Principal: "loader", Default: cipher.PermEncrypt | cipher.PermIndex}})
 package cipher

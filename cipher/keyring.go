@@ -14,6 +14,7 @@ import (
 	"github.com/phicrypt/phicrypt/keyprovider"
 	"github.com/tink-crypto/tink-go/v2/aead"
 	"github.com/tink-crypto/tink-go/v2/aead/aesgcm"
+	"github.com/tink-crypto/tink-go/v2/hybrid"
 	"github.com/tink-crypto/tink-go/v2/insecuresecretdataaccess"
 	"github.com/tink-crypto/tink-go/v2/keyset"
 	"github.com/tink-crypto/tink-go/v2/prf"
@@ -32,6 +33,13 @@ const DefaultCheckInterval = 5 * time.Second
 type Config struct {
 	// KEK wraps new and rotated keysets. Required.
 	KEK keyprovider.KEK
+	// PurposeKEKs, when set, wrap new and changed keysets of a purpose in
+	// place of KEK (and unwrap them), so that a key service's policies can
+	// tell the purposes apart: e.g. one Vault transit key for value and
+	// seal-private keysets, one for seal-public and one for index keysets,
+	// and each role's token allowed to decrypt with only some of them
+	// (docs/SECURITY.md §9). Rewrap is refused while it is set.
+	PurposeKEKs map[Purpose]keyprovider.KEK
 	// PreviousKEKs can still unwrap keysets that a Rewrap has not moved yet.
 	PreviousKEKs []keyprovider.KEK
 	// Store keeps the wrapped keysets. Required.
@@ -48,6 +56,10 @@ type Config struct {
 	// Now replaces the clock that ends the TTL and the check interval, for
 	// tests; nil means real time.
 	Now func() time.Time
+	// Grant limits the keyring to the scopes and permissions of one
+	// principal (grant.go); nil holds every permission, including key
+	// management.
+	Grant *Grant
 }
 
 // Keyring hands out sealing keys per scope and purpose and caches them
@@ -61,11 +73,15 @@ type Keyring struct {
 	now   func() time.Time
 	// testClock: Config.Now was set, so expiry follows that clock.
 	testClock bool
+	// grant limits what the keyring unwraps; nil: everything.
+	grant *Grant
 
-	mu    sync.Mutex
-	kek   keyprovider.KEK
-	keks  map[string]keyprovider.KEK
-	cache map[recordKey]*loaded
+	mu   sync.Mutex
+	kek  keyprovider.KEK
+	keks map[string]keyprovider.KEK
+	// byPurpose replaces kek for the purposes it names (Config.PurposeKEKs).
+	byPurpose map[Purpose]keyprovider.KEK
+	cache     map[recordKey]*loaded
 	// highest is the highest generation bound into a record this keyring
 	// has unwrapped, per scope and purpose: a lower one is a rollback.
 	highest map[recordKey]uint64
@@ -100,6 +116,8 @@ type keyMaterial struct {
 	byID      map[uint32]stdcipher.AEAD
 	// index keysets
 	index *IndexKeys
+	// write-only sealing keysets (writeonly.go)
+	hybrid *hybridKeys
 }
 
 func (l *loaded) drop() {
@@ -125,6 +143,7 @@ func NewKeyring(cfg Config) (*Keyring, error) {
 		keks:    map[string]keyprovider.KEK{},
 		cache:   map[recordKey]*loaded{},
 		highest: map[recordKey]uint64{},
+		grant:   cfg.Grant.clone(),
 	}
 	if r.ttl <= 0 {
 		r.ttl = DefaultTTL
@@ -140,6 +159,16 @@ func NewKeyring(cfg Config) (*Keyring, error) {
 		r.keks[k.URI()] = k
 	}
 	r.keks[cfg.KEK.URI()] = cfg.KEK
+	for p, k := range cfg.PurposeKEKs {
+		if k == nil {
+			return nil, fmt.Errorf("phicrypt: keyring: nil KEK for purpose %s", p)
+		}
+		if r.byPurpose == nil {
+			r.byPurpose = map[Purpose]keyprovider.KEK{}
+		}
+		r.byPurpose[p] = k
+		r.keks[k.URI()] = k
+	}
 	return r, nil
 }
 
@@ -167,6 +196,16 @@ func (r *Keyring) CheckInterval() time.Duration {
 func (r *Keyring) KEK() keyprovider.KEK {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.kek
+}
+
+// kekOf returns the KEK that wraps new and changed keysets of purpose p.
+func (r *Keyring) kekOf(p Purpose) keyprovider.KEK {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if k := r.byPurpose[p]; k != nil {
+		return k
+	}
 	return r.kek
 }
 
@@ -245,6 +284,9 @@ type loadResult struct {
 // Concurrent loads of one keyset share one store read and one unwrap,
 // whatever the caller (Seal, Open, index keys).
 func (r *Keyring) load(ctx context.Context, scope string, p Purpose) (*loaded, *keyMaterial, error) {
+	if err := r.permit(scope, p); err != nil {
+		return nil, nil, err
+	}
 	k := recordKey{scope, p}
 	r.mu.Lock()
 	l := r.cache[k]
@@ -400,6 +442,10 @@ func template(p Purpose) (*tinkpb.KeyTemplate, error) {
 		return aead.AES256GCMKeyTemplate(), nil
 	case PurposeIndex:
 		return prf.HMACSHA256PRFKeyTemplate(), nil
+	case PurposeSealPrivate:
+		return hybrid.DHKEM_X25519_HKDF_SHA256_HKDF_SHA256_AES_256_GCM_Key_Template(), nil
+	case PurposeSealPublic:
+		return nil, fmt.Errorf("%w: a public sealing keyset is derived from its private keyset (CreateKeyset with PurposeSealPrivate)", ErrBadRecord)
 	}
 	return nil, fmt.Errorf("%w: unknown purpose %d", ErrBadRecord, p)
 }
@@ -426,6 +472,9 @@ func (a *kekAEAD) DecryptWithContext(ctx context.Context, ct, ad []byte) ([]byte
 // wrap wraps h as the record of scope and purpose at generation gen, with
 // gen bound into the associated data.
 func (r *Keyring) wrap(ctx context.Context, scope string, p Purpose, h *keyset.Handle, kek keyprovider.KEK, gen uint64) (*Record, error) {
+	if err := r.manage(scope); err != nil {
+		return nil, err
+	}
 	rec := &Record{Scope: scope, Purpose: p, KEK: kek.URI(), Generation: gen, Bound: gen}
 	var buf bytes.Buffer
 	a := &kekAEAD{kek: kek}
@@ -450,6 +499,11 @@ func (r *Keyring) kekFor(rec *Record) (keyprovider.KEK, error) {
 }
 
 func (r *Keyring) unwrap(ctx context.Context, rec *Record) (*keyset.Handle, error) {
+	// The one place key material is unwrapped: a keyset the grant does not
+	// cover never reaches the process.
+	if err := r.permit(rec.Scope, rec.Purpose); err != nil {
+		return nil, err
+	}
 	kek, err := r.kekFor(rec)
 	if err != nil {
 		return nil, err
@@ -468,13 +522,16 @@ func (r *Keyring) unwrap(ctx context.Context, rec *Record) (*keyset.Handle, erro
 // prepare builds the primitives of an unwrapped keyset.
 func prepare(rec *Record, h *keyset.Handle) (*keyMaterial, error) {
 	m := &keyMaterial{handle: h}
-	if rec.Purpose == PurposeIndex {
+	switch rec.Purpose {
+	case PurposeIndex:
 		ik, err := newIndexKeys(rec.Scope, h)
 		if err != nil {
 			return nil, err
 		}
 		m.index = ik
 		return m, nil
+	case PurposeSealPrivate, PurposeSealPublic:
+		return prepareHybrid(rec, h)
 	}
 	m.byID = make(map[uint32]stdcipher.AEAD, h.Len())
 	for i := 0; i < h.Len(); i++ {

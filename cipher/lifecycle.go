@@ -28,8 +28,22 @@ func (r *Keyring) CreateKeyset(ctx context.Context, scope string, p Purpose) (bo
 	if scope == "" {
 		return fail(fmt.Errorf("%w: empty scope", ErrBadRecord))
 	}
+	if err := r.manage(scope); err != nil {
+		return fail(err)
+	}
 	k := recordKey{scope, p}
 	if _, err := r.get(ctx, scope, p); err == nil {
+		if p == PurposeSealPrivate {
+			// A crash may have come between the private keyset and its
+			// public half.
+			if _, err := r.get(ctx, scope, PurposeSealPublic); errors.Is(err, ErrKeysetNotFound) {
+				if err := r.publish(ctx, scope); err != nil {
+					return fail(err)
+				}
+			} else if err != nil {
+				return fail(err)
+			}
+		}
 		return false, nil
 	} else if !errors.Is(err, ErrKeysetNotFound) {
 		return fail(err)
@@ -39,7 +53,7 @@ func (r *Keyring) CreateKeyset(ctx context.Context, scope string, p Purpose) (bo
 	if err != nil {
 		return fail(err)
 	}
-	rec, err := r.wrap(ctx, scope, p, h, r.KEK(), 1)
+	rec, err := r.wrap(ctx, scope, p, h, r.kekOf(p), 1)
 	if err != nil {
 		return fail(err)
 	}
@@ -50,6 +64,12 @@ func (r *Keyring) CreateKeyset(ctx context.Context, scope string, p Purpose) (bo
 		return fail(err)
 	}
 	r.forget(k)
+	if p == PurposeSealPrivate {
+		if err := r.publish(ctx, scope); err != nil {
+			_, err = fail(err)
+			return true, err
+		}
+	}
 	if _, _, err := r.install(rec, h, epoch); err != nil {
 		return true, &Error{Op: "create keyset", Scope: scope, Err: err}
 	}
@@ -72,6 +92,12 @@ func (r *Keyring) HasKeyset(ctx context.Context, scope string, p Purpose) (bool,
 // modify applies f to the keyset of scope and purpose and stores the
 // result as the next generation, wrapped by the current KEK.
 func (r *Keyring) modify(ctx context.Context, scope string, p Purpose, f func(*keyset.Manager, *keyset.Handle) error) error {
+	if p == PurposeSealPublic {
+		return fmt.Errorf("%w: the public sealing keyset follows its private keyset: change that one (PurposeSealPrivate)", ErrBadRecord)
+	}
+	if err := r.manage(scope); err != nil {
+		return err
+	}
 	k := recordKey{scope, p}
 	rec, err := r.get(ctx, scope, p)
 	if err != nil {
@@ -94,7 +120,7 @@ func (r *Keyring) modify(ctx context.Context, scope string, p Purpose, f func(*k
 	if h, err = m.Handle(); err != nil {
 		return err
 	}
-	nrec, err := r.wrap(ctx, scope, p, h, r.KEK(), rec.Generation+1)
+	nrec, err := r.wrap(ctx, scope, p, h, r.kekOf(p), rec.Generation+1)
 	if err != nil {
 		return err
 	}
@@ -105,6 +131,9 @@ func (r *Keyring) modify(ctx context.Context, scope string, p Purpose, f func(*k
 	r.noteGeneration(nrec)
 	r.mu.Unlock()
 	r.forget(k)
+	if p == PurposeSealPrivate {
+		return r.publish(ctx, scope)
+	}
 	return nil
 }
 
@@ -263,6 +292,15 @@ func (r *Keyring) Rewrap(ctx context.Context, newKEK keyprovider.KEK) (int, erro
 	if newKEK == nil {
 		return 0, &Error{Op: "rewrap", Err: errors.New("no new KEK")}
 	}
+	if err := r.manage("*"); err != nil {
+		return 0, &Error{Op: "rewrap", Err: err}
+	}
+	r.mu.Lock()
+	split := len(r.byPurpose) > 0
+	r.mu.Unlock()
+	if split {
+		return 0, &Error{Op: "rewrap", Err: errors.New("the keyring wraps keysets under one KEK per purpose (Config.PurposeKEKs); Rewrap would move them all under one")}
+	}
 	r.mu.Lock()
 	r.keks[newKEK.URI()] = newKEK
 	r.kek = newKEK
@@ -315,14 +353,13 @@ func (r *Keyring) VerifyKEK(ctx context.Context) ([]*Record, error) {
 	if err := r.usable(); err != nil {
 		return nil, &Error{Op: "verify KEK", Err: err}
 	}
-	uri := r.KEK().URI()
 	recs, err := r.store.List(ctx)
 	if err != nil {
 		return nil, &Error{Op: "verify KEK", Err: err}
 	}
 	var out []*Record
 	for _, rec := range recs {
-		if rec.KEK != uri {
+		if rec.KEK != r.kekOf(rec.Purpose).URI() {
 			out = append(out, rec)
 		}
 	}

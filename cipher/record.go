@@ -14,6 +14,16 @@ const (
 	PurposeValue Purpose = 1
 	// PurposeIndex keysets hold HMAC-SHA256 PRF keys for blind indexes.
 	PurposeIndex Purpose = 2
+	// PurposeSealPrivate keysets hold the HPKE private keys (X25519,
+	// HKDF-SHA256, AES-256-GCM) that open values sealed write-only
+	// (ciphertext format version 2).
+	PurposeSealPrivate Purpose = 3
+	// PurposeSealPublic keysets hold the public half of the scope's
+	// PurposeSealPrivate keyset: a principal with value-encrypt but not
+	// value-decrypt seals with it. Not secret, but wrapped by the KEK like
+	// every record, so that nobody who can write the store can substitute
+	// a public key of their own.
+	PurposeSealPublic Purpose = 4
 )
 
 func (p Purpose) String() string {
@@ -22,6 +32,10 @@ func (p Purpose) String() string {
 		return "value"
 	case PurposeIndex:
 		return "index"
+	case PurposeSealPrivate:
+		return "seal-private"
+	case PurposeSealPublic:
+		return "seal-public"
 	}
 	return fmt.Sprintf("purpose(%d)", uint8(p))
 }
@@ -128,7 +142,7 @@ func (r *Record) UnmarshalBinary(b []byte) error {
 		return bad(fmt.Sprintf("unknown record version %#x", b[0]))
 	}
 	p := Purpose(b[1])
-	if p != PurposeValue && p != PurposeIndex {
+	if p < PurposeValue || p > PurposeSealPublic {
 		return bad(fmt.Sprintf("unknown purpose %d", b[1]))
 	}
 	b = b[2:]

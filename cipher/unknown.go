@@ -108,5 +108,8 @@ func (m *keyMaterial) has(id uint32) bool {
 	if m.index != nil {
 		return m.index.macs[id] != nil
 	}
+	if m.hybrid != nil {
+		return m.hybrid.ids[id]
+	}
 	return m.byID[id] != nil
 }

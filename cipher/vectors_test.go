@@ -351,7 +351,7 @@ func generateVectors(t *testing.T) {
 		{"other-column", "patients", "last_name", ssnRow, mod(func(b []byte) []byte { return b }), "ErrMisplaced"},
 		{"truncated", "patients", "ssn", ssnRow, mod(func(b []byte) []byte { return b[:30] }), "ErrTruncated"},
 		{"unknown-key", "patients", "ssn", ssnRow, mod(func(b []byte) []byte { b[9] ^= 0x5a; return b }), "ErrUnknownKey"},
-		{"version-2", "patients", "ssn", ssnRow, mod(func(b []byte) []byte { b[0] = 2; return b }), "ErrUnsupportedVersion"},
+		{"version-3", "patients", "ssn", ssnRow, mod(func(b []byte) []byte { b[0] = 3; return b }), "ErrUnsupportedVersion"},
 	}
 	out, err := json.MarshalIndent(vf, "", "  ")
 	if err != nil {

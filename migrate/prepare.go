@@ -69,8 +69,12 @@ func CheckKEK(ctx context.Context, ring *cipher.Keyring, store cipher.Store, sch
 }
 
 func openKeyset(ctx context.Context, ring *cipher.Keyring, r *cipher.Record) error {
-	if r.Purpose == cipher.PurposeIndex {
+	switch r.Purpose {
+	case cipher.PurposeIndex:
 		_, err := ring.IndexKeys(ctx, r.Scope)
+		return err
+	case cipher.PurposeSealPrivate, cipher.PurposeSealPublic:
+		_, err := ring.Keys(ctx, r.Scope, r.Purpose)
 		return err
 	}
 	col, err := ring.Column("phicrypt_kek_check", "x", cipher.WithScope(r.Scope))

@@ -7,4 +7,11 @@
 // answers Eq, In, Prefix and Contains through those tokens, decrypting the
 // candidates and dropping false positives so that answers are exact.
 // Anything it cannot answer safely is an error, never a silent wrong answer.
+//
+// Opened with a keyring limited to one principal (cipher.Config.Grant), the
+// wrapper does what that principal's keys allow: a protected column it may
+// not decrypt reads as Redacted, never as ciphertext or "", asking for its
+// value is ErrNotPermitted, searching a column needs the index permission,
+// and a principal that may encrypt but not decrypt writes values sealed
+// write-only, which it cannot read back (docs/SECURITY.md §9).
 package sqlwrap

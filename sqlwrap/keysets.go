@@ -45,6 +45,12 @@ func (db *DB) keysetUses() []*keysetUse {
 		rt := db.tables[name]
 		for _, cr := range rt.order {
 			add(cr.seal.Scope(), cipher.PurposeValue, keysetPlace{table: name, column: cr.c.Name, cols: []string{cr.c.Name}})
+			// The write-only sealing keyset (format version 2) is created
+			// beside the value keyset, also for a column that already holds
+			// data sealed under that one: no value depends on it until a
+			// principal without value-decrypt writes. A lost one cannot be
+			// made up for either way.
+			add(cr.seal.Scope(), cipher.PurposeSealPrivate, keysetPlace{table: name, column: cr.c.Name})
 			pl := keysetPlace{table: name, column: cr.c.Name}
 			for _, e := range cr.eq {
 				pl.cols = append(pl.cols, e.idx.Name)

@@ -100,12 +100,23 @@ type Query struct {
 	// Give the last key of a page to get the next one; each page costs
 	// the same however deep.
 	After any
+	// Unconfirmed accepts the token matches of protected columns the
+	// principal may search (index) but not decrypt (value-decrypt, see
+	// ErrNotPermitted): such a column cannot be decrypted to drop the
+	// false positives of its tokens, so the rows returned are candidates
+	// that may include a few non-matches (docs/SECURITY.md "Principals").
+	// Without it such a search fails with ErrNotPermitted. It changes
+	// nothing for columns the principal may decrypt.
+	Unconfirmed bool
 }
 
 // check is a post-filter on decrypted values.
 type check struct {
 	cr    *colRT
 	match func(v any) bool
+	// unconfirmed: the principal may not decrypt cr and the query accepts
+	// token matches unconfirmed (Query.Unconfirmed).
+	unconfirmed bool
 	// null: the row matches only if the value is NULL (IsNull in
 	// migrating mode, where c IS NULL also selects unmigrated rows).
 	null bool
@@ -840,6 +851,11 @@ func (ta *TableAccess) scan(ctx context.Context, rows *sql.Rows, checks []check,
 		if m.migrating(cr) {
 			plain = raw[len(rt.fields)+m.at[cr.pos]]
 		}
+		if !cr.readable() {
+			// The keyring does not hold the column's decryption keys.
+			opened[cr.pos], done[cr.pos] = redact(cr, raw[cr.field], plain), true
+			return opened[cr.pos], nil
+		}
 		v, err := ta.openMigrating(ctx, m, cr, raw[cr.field], plain, binding)
 		if err != nil {
 			return nil, ta.damaged("read", r[rt.t.Key], cr.c.Name, err)
@@ -851,6 +867,12 @@ func (ta *TableAccess) scan(ctx context.Context, rows *sql.Rows, checks []check,
 		v, err := open(c.cr)
 		if err != nil {
 			return nil, err
+		}
+		if _, ok := v.(Redacted); ok && !c.null {
+			if c.unconfirmed {
+				continue
+			}
+			return nil, ta.fail("find", c.cr.c.Name, fmt.Errorf("%w: cannot confirm a match without value-decrypt", ErrNotPermitted))
 		}
 		if c.null {
 			if v != nil {

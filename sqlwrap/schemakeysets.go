@@ -21,8 +21,9 @@ type SchemaKeyset struct {
 }
 
 // Keysets lists the keysets the schema needs, in the order EnsureSchema
-// creates them: for every table, every protected column's value keyset and
-// index keyset (every protected column has one, indexed or not: the query
+// creates them: for every table, every protected column's value keyset,
+// write-only sealing keyset (PurposeSealPrivate; creating it also stores its
+// public half, PurposeSealPublic, which is not listed) and index keyset (every protected column has one, indexed or not: the query
 // path loads it before it looks for an index), then the index keyset of
 // every compound index. Columns that share a scope share one entry. Tools
 // that create keysets ahead of the wrapper (phicrypt keys init) use it, so
@@ -50,6 +51,7 @@ func (s *Schema) Keysets() []SchemaKeyset {
 				scope = cipher.DefaultScope(t.Name, c.Name)
 			}
 			add(scope, cipher.PurposeValue, t.Name+"."+c.Name)
+			add(scope, cipher.PurposeSealPrivate, t.Name+"."+c.Name)
 			add(scope, cipher.PurposeIndex, t.Name+"."+c.Name)
 		}
 		for _, ci := range t.Compound {

@@ -45,6 +45,9 @@ func TestSchemaKeysetsMatchEnsureSchema(t *testing.T) {
 	}
 	var stored []string
 	for _, r := range recs {
+		if r.Purpose == cipher.PurposeSealPublic {
+			continue // stored with its private keyset, not listed
+		}
 		stored = append(stored, fmt.Sprintf("%s/%s", r.Purpose, r.Scope))
 	}
 	sort.Strings(stored)

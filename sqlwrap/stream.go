@@ -26,6 +26,9 @@ func (ta *TableAccess) prepare(ctx context.Context, q Query, sqlPage bool) (b *b
 	if err := b.build(ctx, q); err != nil {
 		return nil, "", false, err
 	}
+	if err := b.checkReadable(q); err != nil {
+		return nil, "", false, err
+	}
 	if text, err = b.sqlText(q); err != nil {
 		return nil, "", false, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/phicrypt/phicrypt/cipher"
 )
 
 // TableAccess reads and writes one table, sealing and indexing its
@@ -115,17 +116,25 @@ func (ta *TableAccess) warm(ctx context.Context) error {
 }
 
 func (db *DB) warmTable(ctx context.Context, rt *tableRT) error {
+	// A keyring opened for a principal loads only the keys it holds: the
+	// others fail where they are needed, with ErrNotPermitted.
+	ring := db.ring
 	for _, cr := range rt.order {
-		if _, err := cr.seal.Seal(ctx, zeroValue(cr.c.Type), nil); err != nil {
-			return &Error{Op: "load keys", Table: rt.t.Name, Column: cr.c.Name, Err: err}
+		if cr.seal.Allows(cipher.PermEncrypt) {
+			if _, err := cr.seal.Seal(ctx, zeroValue(cr.c.Type), nil); err != nil {
+				return &Error{Op: "load keys", Table: rt.t.Name, Column: cr.c.Name, Err: err}
+			}
 		}
-		if len(cr.eq) > 0 || cr.pre != nil || cr.sub != nil {
+		if (len(cr.eq) > 0 || cr.pre != nil || cr.sub != nil) && ring.Allows(cr.seal.Scope(), cipher.PermIndex) {
 			if _, err := cr.keys.Get(ctx); err != nil {
 				return &Error{Op: "load keys", Table: rt.t.Name, Column: cr.c.Name, Err: err}
 			}
 		}
 	}
 	for _, c := range rt.comp {
+		if !ring.Allows(c.scope, cipher.PermIndex) {
+			continue
+		}
 		if _, err := c.keys.Get(ctx); err != nil {
 			return &Error{Op: "load keys", Table: rt.t.Name, Column: c.idx.Name, Err: err}
 		}

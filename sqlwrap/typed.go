@@ -143,6 +143,9 @@ func (t *Typed[T]) value(r Row) (T, error) {
 			continue
 		}
 		fv := rv.FieldByIndex(f.index)
+		if rd, ok := v.(Redacted); ok && !reflect.TypeOf(rd).AssignableTo(fv.Type()) {
+			return out, &Error{Op: "read", Table: t.ta.rt.t.Name, Column: f.col, Err: fmt.Errorf("%w: the column is redacted for this principal (lacks value-decrypt)", ErrNotPermitted)}
+		}
 		target := fv
 		if fv.Kind() == reflect.Pointer {
 			fv.Set(reflect.New(fv.Type().Elem()))

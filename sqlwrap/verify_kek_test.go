@@ -66,18 +66,20 @@ func TestVerifyKeysetsUnderOldKEK(t *testing.T) {
 			}
 			return ring, db
 		}
-		// A rewrap that stops after moving 3 of the 13 keysets.
+		// A rewrap that stops after moving 3 of the 25 keysets (13, and
+		// the 6 write-only sealing keysets with their public halves).
 		partial, _ := open(&verifyFailingKEK{KEK: kek2, n: 3}, f.kek)
 		if n, err := partial.Rewrap(ctx, &verifyFailingKEK{KEK: kek2, n: 3}); err == nil || n != 3 {
 			t.Fatalf("partial rewrap: %d, %v", n, err)
 		}
-		// Given the old KEK too, every value opens; 10 keysets are flagged.
+		// Given the old KEK too, every value opens; 16 of the 19 keysets
+		// the schema uses are flagged.
 		both, bothDB := open(kek2, f.kek)
 		rep, err := bothDB.Verify(ctx, "patients", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Keysets != 13 || rep.KeysetProblems != 10 || rep.ProblemCount != 10 || rep.Opened != 28 || rep.TokensOK != 35 {
+		if rep.Keysets != 19 || rep.KeysetProblems != 16 || rep.ProblemCount != 16 || rep.Opened != 28 || rep.TokensOK != 35 {
 			t.Fatalf("with both KEKs: %+v", rep.VerifyCounts)
 		}
 		for _, p := range rep.Problems {
@@ -92,7 +94,7 @@ func TestVerifyKeysetsUnderOldKEK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.KeysetProblems != 10 || rep.ProblemCount != 20 || rep.Opened+rep.Unchecked != 28 || rep.Unchecked == 0 {
+		if rep.KeysetProblems != 16 || rep.ProblemCount != 32 || rep.Opened+rep.Unchecked != 28 || rep.Unchecked == 0 {
 			t.Fatalf("with the new KEK only: %+v", rep.VerifyCounts)
 		}
 		// The rewrap finished, everything is clean.

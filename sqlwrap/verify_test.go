@@ -67,7 +67,7 @@ func TestVerifyClean(t *testing.T) {
 		}
 		// 5 rows; 28 non-NULL protected values; 7 indexes per row; 4
 		// keysets: value and index of 6 columns, and the compound's.
-		want := VerifyCounts{Rows: 5, Values: 28, Opened: 28, Tokens: 35, TokensOK: 35, Keysets: 13}
+		want := VerifyCounts{Rows: 5, Values: 28, Opened: 28, Tokens: 35, TokensOK: 35, Keysets: 19}
 		if rep.VerifyCounts != want {
 			t.Fatalf("counts %+v, want %+v", rep.VerifyCounts, want)
 		}

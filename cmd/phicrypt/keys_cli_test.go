@@ -100,6 +100,10 @@ func TestKeysLifecycle(t *testing.T) {
 			}
 			var got []string
 			for _, k := range l.Keysets {
+				if k.Purpose == cipher.PurposeSealPublic.String() {
+					// Stored with its private keyset, which the schema lists.
+					continue
+				}
 				got = append(got, k.Purpose+"/"+k.Scope)
 				if !k.Opens || k.KEK != kek || len(k.Keys) != 1 || k.Keys[0].Status != "primary" {
 					t.Errorf("listed %+v", k)
@@ -138,8 +142,8 @@ func TestKeysLifecycle(t *testing.T) {
 			_, l, _ = listKeysets(t, dsn, kek)
 			for _, k := range l.Keysets {
 				n := 1
-				if k.Scope == "patients.ssn" {
-					n = 2
+				if k.Scope == "patients.ssn" && (k.Purpose == "value" || k.Purpose == "index") {
+					n = 2 // keys rotate does not rotate write-only sealing keysets
 				}
 				if len(k.Keys) != n {
 					t.Errorf("%s %s: %d keys after rotating ssn", k.Scope, k.Purpose, len(k.Keys))
@@ -187,8 +191,16 @@ func TestKeysLifecycle(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &rw); err != nil || code != 0 {
 				t.Fatalf("rewrap: exit %d %v: %s", code, err, stderr)
 			}
-			if rw.Keysets != len(want) || rw.Rewrapped != len(want) || rw.Left != 0 {
-				t.Fatalf("rewrap %+v, want %d keysets", rw, len(want))
+			// Every keyset the schema lists, and the public half of each
+			// write-only sealing keyset.
+			stored := len(want)
+			for _, w := range want {
+				if strings.HasPrefix(w, cipher.PurposeSealPrivate.String()+"/") {
+					stored++
+				}
+			}
+			if rw.Keysets != stored || rw.Rewrapped != stored || rw.Left != 0 {
+				t.Fatalf("rewrap %+v, want %d keysets", rw, stored)
 			}
 			code, l, _ = listKeysets(t, dsn, kek2)
 			for _, k := range l.Keysets {

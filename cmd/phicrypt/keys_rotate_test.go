@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/sqlwrap"
 )
 
@@ -44,8 +45,16 @@ func TestRotateTargets(t *testing.T) {
 		}
 	}
 	all, err := (&rotateSelection{}).targets(s)
-	if err != nil || len(all) != len(s.Keysets()) {
-		t.Errorf("everything: %d targets, %d keysets (%v)", len(all), len(s.Keysets()), err)
+	// Every keyset the schema lists but the write-only sealing ones, which
+	// keys rotate does not rotate (Keyring.RotateKey does).
+	rotatable := 0
+	for _, k := range s.Keysets() {
+		if k.Purpose != cipher.PurposeSealPrivate {
+			rotatable++
+		}
+	}
+	if err != nil || len(all) != rotatable {
+		t.Errorf("everything: %d targets, %d rotatable keysets (%v)", len(all), rotatable, err)
 	}
 	for _, bad := range []rotateSelection{
 		{column: "ssn"}, {index: "ssn_eq"}, {table: "patients", column: "ssn", index: "ssn_eq"},
