@@ -276,20 +276,8 @@ func (s *sqlScanner) primaryKey(ctx context.Context, t tableInfo) ([]string, err
 			WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = ? AND k.CONSTRAINT_NAME = 'PRIMARY'
 			ORDER BY k.ORDINAL_POSITION`
 	}
-	rows, err := s.db.QueryContext(ctx, q, arg)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var pk []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, err
-		}
-		pk = append(pk, name)
-	}
-	return pk, rows.Err()
+	// A primary key names each of its columns once.
+	return s.names(ctx, q, arg)
 }
 
 // uniqueKeys returns the columns of a table that are NOT NULL and alone
