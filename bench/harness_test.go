@@ -157,10 +157,32 @@ func checkOutput(t *testing.T, out string, d testdb.Dialect, rows string) {
 }
 
 func TestUsage(t *testing.T) {
-	for _, args := range [][]string{{"--rows", "ten"}, {"--rows", "5"}, {"--queries", "0"}, {"extra"}, {"--bogus"}} {
+	for _, args := range [][]string{{"--rows", "ten"}, {"--rows", "5"}, {"--rows", "999"}, {"--queries", "0"}, {"extra"}, {"--bogus"}} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "bench") && !strings.Contains(stderr.String(), "flag") {
 			t.Errorf("%v: exit %d, %s", args, code, stderr.String())
 		}
+	}
+}
+
+// A results.json that cannot be merged stops the run before any table
+// is written, and is left as it was.
+func TestBrokenResultsFailsFirst(t *testing.T) {
+	out, dir := t.TempDir(), t.TempDir()
+	broken := []byte("{broken")
+	if err := os.WriteFile(filepath.Join(out, "results.json"), broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "bench.db")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--db", "sqlite:" + db, "--rows", "1000", "--out", out}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "results.json") {
+		t.Fatalf("exit %d, %s", code, stderr.String())
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("the database was created: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "results.json")); !bytes.Equal(b, broken) {
+		t.Errorf("results.json changed: %q", b)
 	}
 }

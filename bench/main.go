@@ -29,6 +29,9 @@ func main() {
 	os.Exit(code)
 }
 
+// minRows is the smallest table the suite runs on.
+const minRows = 1000
+
 // config is the command line.
 type config struct {
 	db           string
@@ -65,8 +68,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	for _, s := range strings.Split(*rows, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 100 {
-			return nil, fmt.Errorf("--rows: %q is not a table size of at least 100 rows", s)
+		if err != nil || n < minRows {
+			return nil, fmt.Errorf("--rows: %q is not a table size of at least %d rows (below that the planner refuses the equality indexes: too few rows per token)", s, minRows)
 		}
 		c.rows = append(c.rows, n)
 	}
@@ -96,6 +99,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		defer os.RemoveAll(dir)
 		c.db = "sqlite:" + filepath.Join(dir, "bench.db")
+	}
+	if c.out != "" {
+		// A results.json that cannot be merged fails now, not after the run.
+		if _, err := ReadResults(c.out); err != nil {
+			fmt.Fprintln(stderr, "bench:", err)
+			return 1
+		}
 	}
 	var results []*Result
 	for _, n := range c.rows {
