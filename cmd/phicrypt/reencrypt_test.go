@@ -71,7 +71,7 @@ func TestReencryptCommand(t *testing.T) {
 			// Ctrl-C: the first batch commits, then the command stops.
 			interruptBatchOnce(t)
 			code, out, stderr := c.run(t, "reencrypt", "--table", "patients", "--batch", "7", "--rotation-wait", "1ms")
-			if code != 1 || !strings.Contains(stderr, "reencrypt patients: 7 rows") || !strings.Contains(stderr, "stopped by an interrupt after 7 rows; run the same command again to resume") || strings.Contains(stderr, "14 rows") {
+			if code != 1 || !strings.Contains(stderr, "reencrypt patients: 7 rows") || !strings.Contains(stderr, "stopped by an interrupt after 7 rows; run the same command again to resume") || strings.Contains(stderr, " 14 rows") {
 				t.Fatalf("interrupted: exit %d\n%s\n%s", code, out, stderr)
 			}
 			if ids := c.keyIDs(t, "ssn"); ids[newKey] != 7 {
@@ -80,7 +80,7 @@ func TestReencryptCommand(t *testing.T) {
 			// The rerun resumes after row 7.
 			noBatchInterrupt(t)
 			code, out, stderr = c.run(t, "reencrypt", "--table", "patients", "--batch", "7", "--rotation-wait", "1ms")
-			if code != 0 || !strings.Contains(stderr, "reencrypt patients: done, 23 rows") || strings.Contains(stderr, "28 rows") {
+			if code != 0 || !strings.Contains(stderr, "reencrypt patients: done, 23 rows") || strings.Contains(stderr, " 28 rows") {
 				t.Fatalf("resumed: exit %d\n%s\n%s", code, out, stderr)
 			}
 			if ids := c.keyIDs(t, "ssn"); ids[newKey] != 30 || len(ids) != 1 {
@@ -120,12 +120,12 @@ func TestReindexCommand(t *testing.T) {
 			}
 			interruptBatchOnce(t)
 			code, out, stderr = c.run(t, "reindex", "--table", "patients", "--index", "ssn_eq", "--batch", "10")
-			if code != 1 || !strings.Contains(stderr, "reindex patients.ssn_eq: 10 rows") || !strings.Contains(stderr, "after 10 rows; run the same command again to resume") || strings.Contains(stderr, "20 rows") {
+			if code != 1 || !strings.Contains(stderr, "reindex patients.ssn_eq: 10 rows") || !strings.Contains(stderr, "after 10 rows; run the same command again to resume") || strings.Contains(stderr, " 20 rows") {
 				t.Fatalf("interrupted: exit %d\n%s\n%s", code, out, stderr)
 			}
 			noBatchInterrupt(t)
 			code, out, stderr = c.run(t, "reindex", "--table", "patients", "--index", "ssn_eq", "--batch", "10")
-			if code != 0 || !strings.Contains(stderr, "reindex patients.ssn_eq: done, 20 rows") || strings.Contains(stderr, "30 rows") {
+			if code != 0 || !strings.Contains(stderr, "reindex patients.ssn_eq: done, 20 rows") || strings.Contains(stderr, " 30 rows") {
 				t.Fatalf("resumed: exit %d\n%s\n%s", code, out, stderr)
 			}
 			code, out, stderr = c.run(t, "verify", "--json")
