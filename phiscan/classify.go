@@ -46,6 +46,8 @@ type Classifier struct {
 	// column whose few values happen to be names ("White", "Black"), and
 	// record numbers from codes.
 	distinct map[uint64]struct{}
+	// places holds the distinct place names seen (a capped set of hashes).
+	places map[uint64]struct{}
 	// values estimates the distinct non-null values of the column.
 	values distinctSketch
 }

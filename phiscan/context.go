@@ -225,9 +225,13 @@ func (c *Classifier) explain(r *ColumnReport, removed []candidate) {
 				why = "reference table"
 			}
 			r.Subject = SubjectOrganisation
-			if c.ctx.ref && c.ctx.geo && !c.ctx.org {
+			switch {
+			case c.ctx.ref && c.ctx.geo && !c.ctx.org:
 				r.Subject = ""
 				why = "reference list of places"
+			case cd.typ == "city" && c.ctx.aggregate && !c.ctx.org && !c.ctx.ref:
+				r.Subject = ""
+				why = "table of counts"
 			}
 			r.Evidence = append(r.Evidence, Evidence{Check: "context", Type: cd.typ, Share: 1,
 				Detail: why + " without a link to a patient: " + cd.typ + " values judged not a person's"})

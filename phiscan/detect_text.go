@@ -101,6 +101,7 @@ func loadWords() {
 	add(wDirection, "n", "s", "e", "w", "ne", "nw", "se", "sw", "north", "south", "east", "west",
 		"northeast", "northwest", "southeast", "southwest")
 	wordFlags = m
+	loadPlaces()
 }
 
 // lookupWord returns the flags of a word, case-insensitively and without

@@ -763,7 +763,10 @@ type tableContext struct {
 	// product: the rows list lots or products (a "lot_number" or
 	// "manufacturer" sibling).
 	product bool
-	linkCol string
+	// aggregate: a sibling counts rows ("n", "patient_count"): each row
+	// is a cell of an aggregate, and a place in it is the cell's group.
+	aggregate bool
+	linkCol   string
 }
 
 // Sibling tokens that make a table about people.
@@ -826,9 +829,13 @@ func analyzeContext(table string, columns []string, self string) tableContext {
 				ctx.person = true
 			}
 		}
-		switch analyzeName(col, nil).typ {
+		sib := analyzeName(col, nil)
+		switch sib.typ {
 		case "ssn", "mrn", "first_name", "last_name", "birth_date", "death_date", "mbi":
 			ctx.person = true
+		}
+		if sib.count {
+			ctx.aggregate = true
 		}
 	}
 	ctx.refine(table, columns, self)

@@ -80,6 +80,7 @@ const (
 	cAgeOver               // a number above the age limit, up to 125
 	cTimeOfDay             // a time of day without a date: "09:30", "14:05:00"
 	cClinicianTitle        // a name with a clinician's title: "Dr. Ann Lee", "Ann Lee, MD"
+	cCity                  // the name of a US place: "Des Moines", "ST. LOUIS"
 	numCounters
 )
 
@@ -616,6 +617,10 @@ func (c *Classifier) observeAlnum(v string, digits, letters, spaces, dots, colon
 
 // observeName handles short alphabetic values: person names, or not.
 func (c *Classifier) observeName(v string) {
+	if placeName(v) {
+		c.hit(cCity, v)
+		c.addPlace(v)
+	}
 	if isUpper(v[0]) && strings.IndexByte(v, ' ') > 0 && streetName(v) {
 		c.hit(cStreetName, v)
 		return
@@ -660,6 +665,26 @@ func (c *Classifier) addDistinct(v string) {
 	}
 	c.distinct[h] = struct{}{}
 }
+
+// addPlace adds v to the capped set of distinct place names: a handful
+// of them ("Normal", "Mobile") is a categorical column, not addresses.
+func (c *Classifier) addPlace(v string) {
+	if len(c.places) >= maxDistinctPlaces {
+		return
+	}
+	if c.places == nil {
+		c.places = make(map[uint64]struct{}, 16)
+	}
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(v); i++ {
+		h ^= uint64(lower(v[i]))
+		h *= 1099511628211
+	}
+	c.places[h] = struct{}{}
+}
+
+// maxDistinctPlaces caps the distinct place names counted.
+const maxDistinctPlaces = 64
 
 // maxDistinct caps the distinct-value set: past it a column is plainly
 // not categorical.

@@ -310,6 +310,24 @@ func (c *Classifier) candidates() ([]candidate, []candidate) {
 	// name buildings and programmes: possible on its own.
 	addValue("address", 0.6*ramp(share(cStreetName), 0.4, 0.8), share(cStreetName), cStreetName, "", true)
 
+	// City names: most values on the list of US places, many of them
+	// different, and not a column of people's names that happen to be
+	// towns too ("Jackson", "Madison").
+	if c.counts[cCity] > 0 && !named("state") {
+		people := share(cNameFull) + share(cNameFirst) + share(cNameLast) + share(cNameBoth)
+		v := 0.9 * ramp(share(cCity), 0.6, 0.9)
+		switch {
+		case len(c.places) < 5 || people >= 0.5 && share(cCity) < people+0.3:
+			v = 0
+		case len(c.places) < 12:
+			v = min(v, 0.5)
+		}
+		if v >= possibleThreshold {
+			// Weaker evidence would only dilute a column name's.
+			addValue("city", v, share(cCity), cCity, "", true)
+		}
+	}
+
 	// Person names.
 	nameTyp, nameConf := c.nameCandidate(n)
 	if nameConf > 0 {
@@ -398,6 +416,17 @@ func (c *Classifier) candidates() ([]candidate, []candidate) {
 					removed = append(removed, cd)
 					return true
 				}
+			}
+			return false
+		})
+	}
+	// A town in a table of counts names a group of patients, not where
+	// one lives.
+	if c.ctx.aggregate && !c.ctx.person && !c.ctx.linked {
+		out = slices.DeleteFunc(out, func(cd candidate) bool {
+			if cd.typ == "city" && cd.ev[0].Check == "value" {
+				removed = append(removed, cd)
+				return true
 			}
 			return false
 		})
