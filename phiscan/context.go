@@ -1,6 +1,9 @@
 package phiscan
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Table context beyond the words of the table's name: links to patients,
 // tables of staff, of organisations and of a patient's employer.
@@ -176,8 +179,11 @@ func (c *Classifier) subject(v Verdict, types []string) string {
 		}
 	}
 	if contact {
+		// "pharmacy_phone" is a pharmacy's; "location_source_value" in
+		// the table "location" is whoever the table's row is about.
+		own := SplitColumnName(c.table)
 		for _, t := range c.col.tokens {
-			if orgColumnWords[t] {
+			if orgColumnWords[t] && !slices.Contains(own, t) {
 				return SubjectOrganisation
 			}
 		}

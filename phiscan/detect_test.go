@@ -367,9 +367,9 @@ func TestStreetAddress(t *testing.T) {
 	wordsOnce.Do(loadWords)
 	good := []string{"123 Main St", "4567 N. Oak Avenue Apt 5", "12B W 5th St", "1600 Pennsylvania Ave NW",
 		"77 Massachusetts Avenue, Cambridge, MA 02139", "PO Box 123", "P.O. Box 4411", "RR 2 Box 10",
-		"10 Downing Lane", "350 Fifth Avenue", "12-14 Elm Rd"}
+		"10 Downing Lane", "350 Fifth Avenue", "12-14 Elm Rd", "12 Oak St|Boston|MA|02110"}
 	bad := []string{"10 mg tablet", "2 Way", "Main St", "123", "3 times a day", "5 Park", "Box",
-		"12 patients seen, 3 admitted to the unit on the main floor"}
+		"12 patients seen, 3 admitted to the unit on the main floor", "12|Main|3"}
 	for _, s := range good {
 		if !streetAddress(s) {
 			t.Errorf("streetAddress(%q) = false", s)

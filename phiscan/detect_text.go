@@ -428,13 +428,16 @@ func cityStateZIP(s string) bool {
 	return false
 }
 
+// nextWord splits off the first word of s. Words end at spaces and at
+// the pipes of delimited composites ("12 Oak St|Boston|MA|02110", as
+// OMOP's location_source_value holds an address).
 func nextWord(s string) (word, rest string) {
 	i := 0
-	for i < len(s) && s[i] == ' ' {
+	for i < len(s) && (s[i] == ' ' || s[i] == '|') {
 		i++
 	}
 	j := i
-	for j < len(s) && s[j] != ' ' {
+	for j < len(s) && s[j] != ' ' && s[j] != '|' {
 		j++
 	}
 	return s[i:j], s[j:]
