@@ -187,6 +187,22 @@ func (ta *TableAccess) auditFind(ctx context.Context, rows *[]Row, err *error) {
 	}
 }
 
+// auditVerify records a Verify, which opens every protected value of the
+// table: op decrypt, with the rows read.
+func (ta *TableAccess) auditVerify(ctx context.Context, rep **VerifyReport, err *error) {
+	l := ta.logger()
+	if l == nil {
+		return
+	}
+	n := int64(0)
+	if *rep != nil {
+		n = (*rep).Rows
+	}
+	if *err = ta.db.record(ctx, l, audit.OpDecrypt, "verify", ta.rt.t.Name, ta.protectedNames(), n, *err); *err != nil {
+		*rep = nil
+	}
+}
+
 // auditFindPartial records a FindPartial.
 func (ta *TableAccess) auditFindPartial(ctx context.Context, res **FindResult, err *error) {
 	l := ta.logger()

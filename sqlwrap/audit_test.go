@@ -92,6 +92,11 @@ func TestAuditEveryPath(t *testing.T) {
 		step(wantRec{"insert", "insert", "refused", "wrong_type", 0}, err, ErrWrongType)
 		err = pats.Delete(actx, int64(102))
 		step(wantRec{"delete", "delete", "ok", "", 1}, err, nil)
+		vrep, err := f.db.Verify(actx, "patients", nil)
+		if err != nil || !vrep.Clean() || vrep.Rows == 0 {
+			t.Fatalf("verify: %+v, %v", vrep, err)
+		}
+		step(wantRec{"decrypt", "verify", "ok", "", vrep.Rows}, err, nil)
 		err = f.db.Reencrypt(actx, "patients", nil)
 		step(wantRec{"key", "reencrypt", "ok", "", 0}, err, nil)
 		err = f.db.Reindex(actx, "patients", "ssn_eq", nil)

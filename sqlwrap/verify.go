@@ -195,7 +195,7 @@ func (r *VerifyReport) Clean() bool { return r != nil && r.ProblemCount == 0 }
 // reported. The report names tables, keys, columns, indexes and kinds of
 // problem, never a value or a token. An error is returned only when the
 // check cannot run (the database or the key service fails, ctx ends).
-func (db *DB) Verify(ctx context.Context, table string, opts *VerifyOptions) (*VerifyReport, error) {
+func (db *DB) Verify(ctx context.Context, table string, opts *VerifyOptions) (rep *VerifyReport, err error) {
 	if db == nil || db.db == nil {
 		return nil, ErrUnbound
 	}
@@ -206,6 +206,7 @@ func (db *DB) Verify(ctx context.Context, table string, opts *VerifyOptions) (*V
 	if err != nil {
 		return nil, err
 	}
+	defer ta.auditVerify(ctx, &rep, &err)
 	if err := ta.ready(ctx); err != nil {
 		return nil, err
 	}

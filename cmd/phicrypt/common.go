@@ -40,6 +40,7 @@ var errFinding = errors.New("finding reported")
 type common struct {
 	db, schema, kek string
 	json            bool
+	auditLog        string
 }
 
 // flags registers the common flags on fs; which says which of "db",
@@ -55,6 +56,8 @@ func (c *common) flags(fs *flag.FlagSet, which ...string) {
 			fs.StringVar(&c.kek, "kek", "", "key encryption key URI: local:PATH, aws-kms://…, hcvault://… (default $PHICRYPT_KEK)")
 		case "json":
 			fs.BoolVar(&c.json, "json", false, "write machine-readable JSON instead of a table")
+		case "audit":
+			fs.StringVar(&c.auditLog, "audit-log", "", "append an audit record of every read, search, write and key operation to `FILE`\n(JSON lines, hash-chained, checkpoints under --kek; default $PHICRYPT_AUDIT_LOG; check with phicrypt audit verify)")
 		default:
 			panic("unknown common flag " + w)
 		}

@@ -48,7 +48,7 @@ func findCmd(args []string, stdout, stderr io.Writer) int {
 	var c common
 	var eq, prefix, contains predList
 	fs := flag.NewFlagSet("find", flag.ContinueOnError)
-	c.flags(fs, "db", "schema", "kek", "json")
+	c.flags(fs, "db", "schema", "kek", "json", "audit")
 	table := fs.String("table", "", "search table `T`")
 	fs.Var(&eq, "eq", "rows whose column equals the value, as `COL=VALUE` (repeatable)")
 	fs.Var(&prefix, "prefix", "rows whose column starts with the value, as `COL=VALUE` (repeatable)")
@@ -71,7 +71,7 @@ func findCmd(args []string, stdout, stderr io.Writer) int {
 	return exit(runFind(ctx, &c, *table, eq, prefix, contains, *limit, stdout, stderr), stderr)
 }
 
-func runFind(ctx context.Context, c *common, table string, eq, prefix, contains predList, limit int, stdout, stderr io.Writer) error {
+func runFind(ctx context.Context, c *common, table string, eq, prefix, contains predList, limit int, stdout, stderr io.Writer) (err error) {
 	s, err := schemaFlag(c)
 	if err != nil {
 		return err
@@ -102,6 +102,11 @@ func runFind(ctx context.Context, c *common, table string, eq, prefix, contains 
 		return err
 	}
 	defer db.Close()
+	ctx, finish, err := c.audit(ctx, db, "find")
+	if err != nil {
+		return err
+	}
+	defer finish(&err)
 	ta, err := db.Table(table)
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ is destroyed.
 func keysRetire(args []string, stdout, stderr io.Writer) int {
 	var c common
 	fs := flag.NewFlagSet("keys retire", flag.ContinueOnError)
-	c.flags(fs, "db", "schema", "kek")
+	c.flags(fs, "db", "schema", "kek", "audit")
 	table := fs.String("table", "", "table `T` of the column")
 	column := fs.String("column", "", "protected column `C` whose old data keys to retire")
 	if err := parse(fs, keysRetireUsage, args, stderr); err != nil {
@@ -41,7 +41,7 @@ func keysRetire(args []string, stdout, stderr io.Writer) int {
 	return exit(runKeysRetire(ctx, &c, *table, *column, stdout), stderr)
 }
 
-func runKeysRetire(ctx context.Context, c *common, table, column string, stdout io.Writer) error {
+func runKeysRetire(ctx context.Context, c *common, table, column string, stdout io.Writer) (err error) {
 	s, err := c.loadSchema()
 	if err != nil {
 		return err
@@ -58,6 +58,11 @@ func runKeysRetire(ctx context.Context, c *common, table, column string, stdout 
 		return err
 	}
 	defer db.Close()
+	ctx, finish, err := c.audit(ctx, db, "keys retire")
+	if err != nil {
+		return err
+	}
+	defer finish(&err)
 	if err := db.RetireDataKeys(ctx, table, column); err != nil {
 		if errors.Is(err, sqlwrap.ErrReencryptIncomplete) {
 			return fmt.Errorf("%w; nothing was retired: run phicrypt reencrypt --table %s first", err, table)

@@ -40,7 +40,7 @@ flags:
 func migrateCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	var c common
-	c.flags(fs, "db", "schema", "kek", "json")
+	c.flags(fs, "db", "schema", "kek", "json", "audit")
 	dry := fs.Bool("dry-run", false, "print the plan (checks, row counts, DDL, estimated time) and change nothing")
 	drop := fs.Bool("drop-plaintext", false, "after the migration and a full verify, drop the __plain columns and rewrite the table")
 	batch := fs.Int("batch", migrate.DefaultBatch, "rows per transaction")
@@ -74,7 +74,7 @@ func migrateCmd(args []string, stdout, stderr io.Writer) int {
 	return exit(runMigrate(ctx, &c, opts, *dry, *drop, stdout, stderr), stderr)
 }
 
-func runMigrate(ctx context.Context, c *common, opts migrate.Options, dry, drop bool, stdout, stderr io.Writer) error {
+func runMigrate(ctx context.Context, c *common, opts migrate.Options, dry, drop bool, stdout, stderr io.Writer) (err error) {
 	schema, err := c.loadSchema()
 	if err != nil {
 		return usagef("%v", err)
@@ -117,6 +117,11 @@ func runMigrate(ctx context.Context, c *common, opts migrate.Options, dry, drop 
 	if err != nil {
 		return err
 	}
+	ctx, finish, err := c.audit(ctx, w, "migrate")
+	if err != nil {
+		return err
+	}
+	defer finish(&err)
 	fmt.Fprintln(stderr, "phicrypt: migrate: plaintext columns renamed to c__plain; from now on every writer must use the wrapper")
 	prog := newProgress(stderr)
 	m.SetProgress(prog.update)

@@ -22,7 +22,7 @@ resumes where it stopped. Progress goes to stderr.
 func reencryptCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("reencrypt", flag.ContinueOnError)
 	var c common
-	c.flags(fs, "db", "schema", "kek")
+	c.flags(fs, "db", "schema", "kek", "audit")
 	table := fs.String("table", "", "the table to reencrypt (required)")
 	batch := fs.Int("batch", 1000, "rows per batch")
 	wait := fs.Duration("rotation-wait", 0, "wait before a new pass, so that every process seals under the new key (default: twice the keyring's check interval)")
@@ -41,7 +41,7 @@ func reencryptCmd(args []string, stdout, stderr io.Writer) int {
 	return exit(reencryptRun(&c, *table, *batch, *wait, stderr), stderr)
 }
 
-func reencryptRun(c *common, table string, batch int, wait time.Duration, stderr io.Writer) error {
+func reencryptRun(c *common, table string, batch int, wait time.Duration, stderr io.Writer) (err error) {
 	b, done := newBatchRun("reencrypt "+table, stderr)
 	defer done()
 	db, err := c.connect(b.ctx)
@@ -49,8 +49,13 @@ func reencryptRun(c *common, table string, batch int, wait time.Duration, stderr
 		return err
 	}
 	defer db.Close()
+	ctx, finish, err := c.audit(b.ctx, db, "reencrypt")
+	if err != nil {
+		return err
+	}
+	defer finish(&err)
 	if _, err := db.Table(table); err != nil {
 		return usagef("table %q is not in the schema %s", table, c.schema)
 	}
-	return b.result(db.Reencrypt(b.ctx, table, &sqlwrap.ReencryptOptions{BatchSize: batch, RotationWait: wait, Progress: b.progress}))
+	return b.result(db.Reencrypt(ctx, table, &sqlwrap.ReencryptOptions{BatchSize: batch, RotationWait: wait, Progress: b.progress}))
 }

@@ -34,7 +34,7 @@ run again resumes where it stopped. Progress goes to stderr.
 func reindexCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
 	var c common
-	c.flags(fs, "db", "schema", "kek")
+	c.flags(fs, "db", "schema", "kek", "audit")
 	table := fs.String("table", "", "the table (required)")
 	index := fs.String("index", "", "the index to rewrite (required)")
 	batch := fs.Int("batch", 1000, "rows per batch")
@@ -56,7 +56,7 @@ func reindexCmd(args []string, stdout, stderr io.Writer) int {
 	return exit(reindexRun(&c, *table, *index, *batch, *wait, stderr), stderr)
 }
 
-func reindexRun(c *common, table, index string, batch int, wait time.Duration, stderr io.Writer) error {
+func reindexRun(c *common, table, index string, batch int, wait time.Duration, stderr io.Writer) (err error) {
 	s, err := c.loadSchema()
 	if err != nil {
 		return usagef("%s", strings.TrimPrefix(err.Error(), "phicrypt: "))
@@ -72,30 +72,35 @@ func reindexRun(c *common, table, index string, batch int, wait time.Duration, s
 		return err
 	}
 	defer db.Close()
-	opts := &sqlwrap.ReindexOptions{BatchSize: batch, RotationWait: wait, Progress: b.progress}
-	ring, err := c.keyring(b.ctx, db.SQL(), db.Dialect())
+	ctx, finish, err := c.audit(b.ctx, db, "reindex")
 	if err != nil {
 		return err
 	}
-	keys, err := ring.Keys(b.ctx, scope, cipher.PurposeIndex)
+	defer finish(&err)
+	opts := &sqlwrap.ReindexOptions{BatchSize: batch, RotationWait: wait, Progress: b.progress}
+	ring, err := c.keyring(ctx, db.SQL(), db.Dialect())
+	if err != nil {
+		return err
+	}
+	keys, err := ring.Keys(ctx, scope, cipher.PurposeIndex)
 	if err != nil {
 		return err
 	}
 	if !keysetRotating(keys) {
-		return b.result(db.Reindex(b.ctx, table, index, opts))
+		return b.result(db.Reindex(ctx, table, index, opts))
 	}
 	// A rotation of the keyset is under way: finish it, which rewrites
 	// every index of the keyset. An index that is building is written
 	// first.
 	b.say("reindex %s.%s: finishing the rotation of the index key of %s: every index of the keyset is rewritten under the new key, then the old key is retired\n", table, index, owner)
-	err = db.RotateIndexKey(b.ctx, table, owner, opts)
+	err = db.RotateIndexKey(ctx, table, owner, opts)
 	var e *sqlwrap.Error
 	if errors.Is(err, sqlwrap.ErrIndexNotReady) && errors.As(err, &e) && e.Table == table && e.Column == index {
-		if err := db.Reindex(b.ctx, table, index, opts); err != nil {
+		if err := db.Reindex(ctx, table, index, opts); err != nil {
 			return b.result(err)
 		}
 		b.restart()
-		err = db.RotateIndexKey(b.ctx, table, owner, opts)
+		err = db.RotateIndexKey(ctx, table, owner, opts)
 	}
 	return b.result(err)
 }

@@ -31,7 +31,7 @@ a problem was found or the check could not run.
 func verifyCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	var c common
-	c.flags(fs, "db", "schema", "kek", "json")
+	c.flags(fs, "db", "schema", "kek", "json", "audit")
 	var tables tableList
 	fs.Var(&tables, "table", "a table to check (repeatable; default: every table of the schema)")
 	batch := fs.Int("batch", 1000, "rows per read")
@@ -56,7 +56,7 @@ type verifyResult struct {
 	Tables []*sqlwrap.VerifyReport `json:"tables"`
 }
 
-func verifyRun(ctx context.Context, c *common, tables []string, opts *sqlwrap.VerifyOptions, stdout, stderr io.Writer) error {
+func verifyRun(ctx context.Context, c *common, tables []string, opts *sqlwrap.VerifyOptions, stdout, stderr io.Writer) (err error) {
 	s, err := c.loadSchema()
 	if err != nil {
 		return usagef("%s", strings.TrimPrefix(err.Error(), "phicrypt: "))
@@ -80,6 +80,11 @@ func verifyRun(ctx context.Context, c *common, tables []string, opts *sqlwrap.Ve
 		return err
 	}
 	defer db.Close()
+	ctx, finish, err := c.audit(ctx, db, "verify")
+	if err != nil {
+		return err
+	}
+	defer finish(&err)
 	res := verifyResult{Clean: true}
 	for _, t := range tables {
 		// A long check shows its progress on stderr every batchProgressEvery.
