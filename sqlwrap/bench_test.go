@@ -276,6 +276,62 @@ func BenchmarkFindEq(b *testing.B) {
 			}
 		})
 	}
+	// The overhead measured in one loop: the same Find alternately
+	// without and with the audit log (written as logged), so that a
+	// machine's load falls on both alike; x_audit is their ratio.
+	for _, c := range []struct {
+		name  string
+		flush time.Duration
+	}{{"audit_overhead", 0}, {"audit_overhead_buffered", 100 * time.Millisecond}} {
+		b.Run(c.name, func(b *testing.B) { benchAuditOverhead(b, env, c.flush) })
+	}
+}
+
+// benchAuditOverhead runs the same Find alternately without and with an
+// audit log whose sink flushes every flush (0: each record as logged).
+func benchAuditOverhead(b *testing.B, env *benchEnv, flush time.Duration) {
+	ctx := context.Background()
+	{
+		l, err := audit.OpenFile(ctx, filepath.Join(b.TempDir(), "audit.jsonl"), audit.Options{FlushInterval: flush})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer func() {
+			env.wrapped.SetAudit(nil)
+			l.Close()
+		}()
+		actx := audit.WithActor(ctx, audit.Actor{Principal: "bench", Role: "admin", Purpose: "benchmark", RequestID: "req-1"})
+		var spent [2]time.Duration
+		var n [2]int
+		i := 0
+		for b.Loop() {
+			p := env.data[(i*7919)%benchRows]
+			k := i & 1
+			i++
+			if k == 1 {
+				env.wrapped.SetAudit(l)
+			} else {
+				env.wrapped.SetAudit(nil)
+			}
+			start := time.Now()
+			rows, err := env.pats.Find(actx, Query{Where: []Pred{Eq("ssn", p.ssn)}})
+			spent[k] += time.Since(start)
+			n[k]++
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(rows) == 0 {
+				b.Fatal("no row")
+			}
+		}
+		if n[0] > 0 && n[1] > 0 {
+			without := float64(spent[0]) / float64(n[0])
+			with := float64(spent[1]) / float64(n[1])
+			b.ReportMetric(without, "ns/find")
+			b.ReportMetric(with, "ns/find_audited")
+			b.ReportMetric(with/without, "x_audit")
+		}
+	}
 }
 
 func BenchmarkFindPrefix(b *testing.B) {
