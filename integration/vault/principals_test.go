@@ -13,11 +13,15 @@ import (
 	"github.com/phicrypt/phicrypt/keyprovider"
 )
 
-// roleToken installs the policy testdata/policies/ROLE.hcl and returns a
-// token holding it alone.
+// policyDir holds the Vault policies shipped with the EMR example: the
+// test reads the files the example documents, not copies of them.
+var policyDir = filepath.Join("..", "..", "examples", "emr", "vault")
+
+// roleToken installs the policy policyDir/ROLE.hcl and returns a token
+// holding it alone.
 func (s *server) roleToken(t *testing.T, role string) string {
 	t.Helper()
-	hcl, err := os.ReadFile(filepath.Join("testdata", "policies", role+".hcl"))
+	hcl, err := os.ReadFile(filepath.Join(policyDir, role+".hcl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,17 +51,17 @@ func (s *server) roleRing(t *testing.T, store cipher.Store, token string, g *cip
 	return ring
 }
 
-// TestRolePolicies: with the policies shipped in testdata/policies, Vault
-// itself refuses the importer's token the decryption keysets and the
-// researcher's token every value keyset, whatever keyring the token is
-// used from.
+// TestRolePolicies: with the policies shipped in examples/emr/vault, Vault
+// itself refuses the importer's token the decryption keysets, the
+// researcher's token every value keyset and the remote's token every
+// keyset, whatever keyring the token is used from.
 func TestRolePolicies(t *testing.T) {
 	ctx := context.Background()
 	s := startVault(t)
 	for _, k := range []string{"phi-secret", "phi-public", "phi-index"} {
 		s.createKey(t, "transit", k)
 	}
-	adminTok, importerTok, researcherTok := s.roleToken(t, "admin"), s.roleToken(t, "importer"), s.roleToken(t, "researcher")
+	adminTok, importerTok, researcherTok, remoteTok := s.roleToken(t, "admin"), s.roleToken(t, "importer"), s.roleToken(t, "researcher"), s.roleToken(t, "remote")
 	store := cipher.NewMemStore()
 	admin := s.roleRing(t, store, adminTok, nil)
 	for _, p := range []cipher.Purpose{cipher.PurposeValue, cipher.PurposeSealPrivate, cipher.PurposeIndex} {
@@ -108,6 +112,14 @@ func TestRolePolicies(t *testing.T) {
 	}
 	if _, err := res.IndexKeys(ctx, "patients.ssn"); err != nil {
 		t.Fatalf("researcher index keys: %v", err)
+	}
+
+	// The remote's token unwraps no keyset at all.
+	rem := s.roleRing(t, store, remoteTok, nil)
+	for _, p := range []cipher.Purpose{cipher.PurposeValue, cipher.PurposeSealPrivate, cipher.PurposeSealPublic, cipher.PurposeIndex} {
+		if _, err := rem.Keys(ctx, "patients.ssn", p); !errors.Is(err, keyprovider.ErrAccessDenied) {
+			t.Fatalf("remote token unwrapped the %s keyset: %v", p, err)
+		}
 	}
 
 	// The admin opens both formats.
