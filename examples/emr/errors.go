@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
+	"reflect"
 	"strings"
 
 	"github.com/phicrypt/phicrypt/blindindex"
@@ -76,8 +76,17 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	enc.Encode(body)
 }
 
-// fieldName matches a JSON field name safe to repeat in an error.
-var fieldName = regexp.MustCompile(`^[a-z_]{1,40}$`)
+// jsonFields are the JSON names of the fields of the struct dst points to.
+func jsonFields(dst any) []string {
+	var out []string
+	t := reflect.TypeOf(dst).Elem()
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
 
 // decodeBody reads exactly one JSON object of at most maxBody bytes into
 // dst, refusing unknown fields and wrong types, with messages that never
@@ -116,11 +125,8 @@ func decodeBody(q *request, dst any) error {
 		}
 		return badRequest("wrong_type", "field %q: want a %s", typ.Field, strings.TrimLeft(typ.Type.String(), "*"))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		if !fieldName.MatchString(name) {
-			return badRequest("unknown_field", "unknown field")
-		}
-		return badRequest("unknown_field", "unknown field %q", name)
+		// The unknown name is not repeated: it could be anything.
+		return badRequest("unknown_field", "unknown field (known: %s)", strings.Join(jsonFields(dst), ", "))
 	}
 	return badRequest("malformed_json", "malformed JSON")
 }
