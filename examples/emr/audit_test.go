@@ -24,6 +24,13 @@ func auditLog(t *testing.T) ([]string, *keks) {
 	s.must(t, http.StatusOK, "researcher", "GET", "/v1/patients/"+id, "")
 	s.must(t, http.StatusForbidden, "remote", "GET", "/v1/patients/"+id, "")
 	s.must(t, http.StatusUnauthorized, "", "GET", "/v1/patients/"+id, "")
+	return s.stopAndReadLog(t)
+}
+
+// stopAndReadLog stops the server and returns its audit log's lines and
+// the KEK that checks them.
+func (s *testServer) stopAndReadLog(t *testing.T) ([]string, *keks) {
+	t.Helper()
 	if err := s.stop(); err != nil {
 		t.Fatal(err)
 	}

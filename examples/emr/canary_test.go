@@ -1,13 +1,13 @@
 package main
 
 import (
-	"context"
-	"database/sql"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/phicrypt/phicrypt/internal/testdb"
 )
 
 // canaries are distinctive plaintext values, with the forms the indexes'
@@ -25,22 +25,8 @@ const canaryPatient = `{"mrn":"MRN-QZX-CANARY-7","ssn":"987-65-4329","first_name
 // answer.
 func TestCanary(t *testing.T) {
 	s := startServer(t, options{})
-	// A connection held open keeps SQLite from folding the WAL into the
-	// database and deleting it, so that the WAL is checked too.
-	holder, err := sql.Open("sqlite", "file:"+filepath.Join(s.o.data, "emr.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
-	conn, err := holder.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	var n int
-	if err := conn.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM patients").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	// Keeps the WAL, so that it is checked too.
+	testdb.KeepWAL(t, filepath.Join(s.o.data, "emr.db"))
 
 	id := s.must(t, http.StatusCreated, "admin", "POST", "/v1/patients", canaryPatient).json["id"].(string)
 	imp := s.must(t, http.StatusCreated, "importer", "POST", "/v1/patients",

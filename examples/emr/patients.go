@@ -118,12 +118,18 @@ func newID(prefix string) string {
 	return prefix + string(b)
 }
 
-func (a *app) createPatient(q *request) (int, any, error) {
+// patientBody reads the body of a create or an update into the row to
+// write.
+func patientBody(q *request, create bool) (sqlwrap.Row, error) {
 	var in patientIn
 	if err := decodeBody(q, &in); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	row, err := in.row(true)
+	return in.row(create)
+}
+
+func (a *app) createPatient(q *request) (int, any, error) {
+	row, err := patientBody(q, true)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -143,11 +149,7 @@ func (a *app) getPatient(q *request) (int, any, error) {
 }
 
 func (a *app) updatePatient(q *request) (int, any, error) {
-	var in patientIn
-	if err := decodeBody(q, &in); err != nil {
-		return 0, nil, err
-	}
-	row, err := in.row(false)
+	row, err := patientBody(q, false)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/phicrypt/phicrypt/audit"
+	"github.com/phicrypt/phicrypt/internal/readmetest"
 )
 
 // TestReadme runs the README section "Example EMR backend" against a
@@ -24,7 +22,7 @@ func TestReadme(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines, err := sectionLines(string(readme), "## Example EMR backend")
+	lines, err := readmetest.SectionCommands(string(readme), "## Example EMR backend")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,21 +69,9 @@ func TestReadme(t *testing.T) {
 				searches[strings.Trim(strings.SplitN(c.body, ":", 2)[0], `{" `)] = true
 			}
 		case strings.HasPrefix(cmd, "go run ./cmd/phicrypt audit verify --log emr-data/audit.log --kek local:emr-data/emr.key"):
-			if err := s.stop(); err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.Open(filepath.Join(s.o.data, "audit.log"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			k, err := openKEKs(t.Context(), s.o, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := audit.Verify(f, k.kek)
-			f.Close()
-			if err != nil || !res.OK() || res.Verified == 0 {
-				t.Fatalf("%s: %+v, %v", line, res, err)
+			lines, k := s.stopAndReadLog(t)
+			if res := verify(t, lines, k); !res.OK() || res.Verified == 0 {
+				t.Fatalf("%s: %+v", line, res)
 			}
 			verified = true
 		default:
@@ -105,34 +91,6 @@ func TestReadme(t *testing.T) {
 	if !verified {
 		t.Error("the README does not verify the audit log")
 	}
-}
-
-// sectionLines returns the lines of the sh blocks of the README section
-// titled heading, continuation lines joined, blank lines left out.
-func sectionLines(readme, heading string) ([]string, error) {
-	start := strings.Index(readme, "\n"+heading+"\n")
-	if start < 0 {
-		return nil, fmt.Errorf("README has no section %q", heading)
-	}
-	body := readme[start+len(heading)+2:]
-	if end := strings.Index(body, "\n## "); end >= 0 {
-		body = body[:end]
-	}
-	var out []string
-	for _, m := range regexp.MustCompile("(?s)\n```sh\n(.*?)\n```").FindAllStringSubmatch("\n"+body, -1) {
-		pending := ""
-		for line := range strings.SplitSeq(m[1], "\n") {
-			if cont, ok := strings.CutSuffix(strings.TrimSpace(line), "\\"); ok {
-				pending += cont
-				continue
-			}
-			if line = strings.TrimSpace(pending + strings.TrimSpace(line)); line != "" {
-				out = append(out, line)
-			}
-			pending = ""
-		}
-	}
-	return out, nil
 }
 
 // curl is one curl command of the README.

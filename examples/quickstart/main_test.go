@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/phicrypt/phicrypt/cipher"
+	"github.com/phicrypt/phicrypt/internal/testdb"
 )
 
 // TestNoCanaryOutsideResults stores canary values, runs the program twice,
@@ -27,19 +27,7 @@ func TestNoCanaryOutsideResults(t *testing.T) {
 	dbPath := filepath.Join(dir, "patients.db")
 	// A second connection held open keeps SQLite from folding the WAL back
 	// into the database and deleting it, so the WAL is checked too.
-	holder, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=journal_mode(WAL)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
-	conn, err := holder.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "CREATE TABLE IF NOT EXISTS holder (x INTEGER)"); err != nil {
-		t.Fatal(err)
-	}
+	testdb.KeepWAL(t, dbPath)
 	for pass := 0; pass < 2; pass++ {
 		var out bytes.Buffer
 		if err := run(context.Background(), &out, dbPath, canaries); err != nil {

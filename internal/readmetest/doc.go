@@ -1,3 +1,4 @@
 // Package readmetest holds tests that run the README's walk-throughs as
-// written; it has no code of its own.
+// written, and SectionCommands, which reads a section's commands for them
+// and for the examples' own README tests (examples/emr).
 package readmetest

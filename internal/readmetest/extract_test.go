@@ -12,7 +12,7 @@ const sampleReadme = "# x\n\n## Before\n\n```sh\ngo run ./cmd/phicrypt before\n`
 	"### Sub\n\n```sh\ngo run ./cmd/phicrypt keys list --db $DB\n```\n\n## After\n\n```sh\ngo run ./cmd/phicrypt after\n```\n"
 
 func TestSectionCommands(t *testing.T) {
-	got, err := sectionCommands(sampleReadme, section)
+	got, err := SectionCommands(sampleReadme, section)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestSectionCommands(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %q\nwant %q", got, want)
 	}
-	if _, err := sectionCommands(strings.Replace(sampleReadme, "## Encrypting", "## Decrypting", 1), section); err == nil {
+	if _, err := SectionCommands(strings.Replace(sampleReadme, "## Encrypting", "## Decrypting", 1), section); err == nil {
 		t.Fatal("a README without the section gave commands")
 	}
 }
