@@ -88,4 +88,12 @@ func TestCanary(t *testing.T) {
 			}
 		}
 	}
+	// Nor a token: in the log, the audit log or the database.
+	for name, tok := range s.tokens {
+		for _, where := range []string{"server log", "audit.log", "emr.db", "emr.db-wal"} {
+			if strings.Contains(places[where], tok) {
+				t.Errorf("%s holds the token of %s", where, name)
+			}
+		}
+	}
 }
