@@ -52,6 +52,9 @@ func (a *app) routes() []route {
 	}
 }
 
+// callUnknownRoute is the action of the records of requests to no route.
+const callUnknownRoute = "unknown_route"
+
 // maxBody bounds a request body.
 const maxBody = 16 << 10
 
@@ -70,7 +73,9 @@ func (a *app) handler() http.Handler {
 	for _, rt := range a.routes() {
 		mux.Handle(rt.pattern, a.wrap(rt))
 	}
-	mux.Handle("/", a.wrap(route{call: "unknown_route", op: opOfMethod(""), h: func(q *request) (int, any, error) {
+	// Any other path or method: authenticated too, then 404. Its audit op
+	// follows the method.
+	mux.Handle("/", a.wrap(route{call: callUnknownRoute, h: func(q *request) (int, any, error) {
 		return 0, nil, &httpError{http.StatusNotFound, "no_route", "no such endpoint or method (see /v1/…)"}
 	}}))
 	return mux
@@ -94,7 +99,7 @@ func (a *app) wrap(rt route) http.Handler {
 		}
 		q := &request{ctx: audit.WithActor(r.Context(), actor), r: r, w: w, u: u}
 		op := rt.op
-		if rt.call == "unknown_route" {
+		if op == "" {
 			op = opOfMethod(r.Method)
 		}
 		status, body, err := a.serve(q, rt)
@@ -125,7 +130,7 @@ func (a *app) serve(q *request, rt route) (int, any, error) {
 		return 0, nil, &httpError{http.StatusUnauthorized, "unauthenticated", "invalid bearer token"}
 	case q.u.role == nil:
 		return 0, nil, &httpError{http.StatusForbidden, "unknown_role", "the principal's role is not one this server knows"}
-	case rt.call != "unknown_route" && !q.u.role.calls[rt.call]:
+	case rt.call != callUnknownRoute && !q.u.role.calls[rt.call]:
 		return 0, nil, &httpError{http.StatusForbidden, "forbidden", "role " + q.u.role.name + " may not " + strings.ReplaceAll(rt.call, "_", " ")}
 	}
 	return rt.h(q)
