@@ -2,10 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -38,11 +35,7 @@ func (s *testServer) stopAndReadLog(t *testing.T) ([]string, *keks) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := openKEKs(context.Background(), s.o, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n"), k
+	return strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n"), testKEKs(t, s.o)
 }
 
 func verify(t *testing.T, lines []string, k *keks) *audit.VerifyResult {

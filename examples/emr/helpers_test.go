@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phicrypt/phicrypt"
+	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/internal/testdb"
+	"github.com/phicrypt/phicrypt/sqlwrap"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -172,4 +176,58 @@ func redacted(obj map[string]any) []string {
 		out = append(out, x.(string))
 	}
 	return out
+}
+
+// testKEKs opens the KEKs o names, as the server does.
+func testKEKs(t *testing.T, o options) *keks {
+	t.Helper()
+	k, err := openKEKs(context.Background(), o, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// direct is the server's SQLite database opened by the test beside it.
+type direct struct {
+	sqldb   *sql.DB
+	dialect string
+	store   *sqlwrap.KeysetStore
+}
+
+func openDirect(t *testing.T, data string) *direct {
+	t.Helper()
+	sqldb, dialect, err := phicrypt.OpenSQL(context.Background(), "sqlite:"+filepath.Join(data, "emr.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sqldb.Close() })
+	store, err := sqlwrap.NewKeysetStore(sqldb, dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &direct{sqldb, dialect, store}
+}
+
+// patients opens the patients table through a keyring over store with
+// k's KEKs, limited to g (nil: none), as the server opens a principal's.
+func (d *direct) patients(t *testing.T, k *keks, store cipher.Store, g *cipher.Grant) (*sqlwrap.TableAccess, *cipher.Keyring) {
+	t.Helper()
+	ring, err := k.ring(store, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := sqlwrap.ParseSchema("schema.yaml", schemaYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlwrap.Open(d.sqldb, d.dialect, schema, ring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta, err := db.Table("patients")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ta, ring
 }

@@ -7,11 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 
-	"github.com/phicrypt/phicrypt"
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/keyprovider"
 	"github.com/phicrypt/phicrypt/sqlwrap"
@@ -57,38 +55,13 @@ func TestImporterCannotRead(t *testing.T) {
 	s := startServer(t, options{})
 	id := s.must(t, http.StatusCreated, "importer", "POST", "/v1/patients", newPatient).json["id"].(string)
 
-	k, err := openKEKs(ctx, s.o, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := testKEKs(t, s.o)
 	kek := &recordingKEK{KEK: k.kek}
 	k.kek = kek
-	sqldb, dialect, err := phicrypt.OpenSQL(ctx, "sqlite:"+filepath.Join(s.o.data, "emr.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sqldb.Close()
-	ks, err := sqlwrap.NewKeysetStore(sqldb, dialect)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := &recordingStore{Store: ks}
-	ring, err := k.ring(store, roles["importer"].grant("importer"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema, err := sqlwrap.ParseSchema("schema.yaml", schemaYAML)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlwrap.Open(sqldb, dialect, schema, ring)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pats, err := db.Table("patients")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := openDirect(t, s.o.data)
+	store := &recordingStore{Store: d.store}
+	pats, ring := d.patients(t, k, store, roles["importer"].grant("importer"))
+	sqldb := d.sqldb
 
 	// It writes, write-only.
 	mine := "pt_importertest00001"

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"testing"
 
-	"github.com/phicrypt/phicrypt"
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/keyprovider/local"
 	"github.com/phicrypt/phicrypt/sqlwrap"
@@ -35,16 +32,8 @@ func TestPurposeKEKs(t *testing.T) {
 		t.Fatalf("admin reads %v", got)
 	}
 
-	sqldb, dialect, err := phicrypt.OpenSQL(ctx, "sqlite:"+filepath.Join(s.o.data, "emr.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sqldb.Close()
-	store, err := sqlwrap.NewKeysetStore(sqldb, dialect)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := store.List(ctx)
+	d := openDirect(t, s.o.data)
+	recs, err := d.store.List(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,27 +47,9 @@ func TestPurposeKEKs(t *testing.T) {
 
 	// The importer's deployment: the public and index KEKs, not the secret one.
 	o := options{data: s.o.data, kek: uri["other"], kekPublic: uri["public"], kekIndex: uri["index"]}
-	k, err := openKEKs(ctx, o, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema, err := sqlwrap.ParseSchema("schema.yaml", schemaYAML)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := testKEKs(t, o)
 	open := func(g *cipher.Grant) *sqlwrap.TableAccess {
-		ring, err := k.ring(store, g)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, err := sqlwrap.Open(sqldb, dialect, schema, ring)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ta, err := db.Table("patients")
-		if err != nil {
-			t.Fatal(err)
-		}
+		ta, _ := d.patients(t, k, d.store, g)
 		return ta
 	}
 	imp := open(roles["importer"].grant("importer"))
