@@ -83,11 +83,21 @@ func (s *FileSink) flush() error {
 	return s.werr
 }
 
-// NewFileSink opens (or creates, mode 0600) the log file at path.
+// errLogInUse: another FileSink, in this process or another, holds the
+// log. Two writers would each continue the chain from the same record
+// and fork it.
+var errLogInUse = errors.New("the log is open for writing elsewhere (one writer per log)")
+
+// NewFileSink opens (or creates, mode 0600) the log file at path and
+// locks it against other writers (flock(2) on Unix) until Close.
 func NewFileSink(path string) (*FileSink, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("phicrypt: audit: %w", err)
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("phicrypt: audit: %s: %w", path, err)
 	}
 	return &FileSink{path: path, f: f}, nil
 }

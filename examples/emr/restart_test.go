@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRestart: a second run on the same data directory reuses the
@@ -67,5 +71,33 @@ func TestConfigRefused(t *testing.T) {
 				t.Errorf("the error quotes a token: %v", err)
 			}
 		})
+	}
+}
+
+// TestSecondServerRefused: a second server on the same data directory,
+// on the same address or another, stops before it writes anything, and
+// the first one's audit chain stays whole.
+func TestSecondServerRefused(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, options{data: dir})
+	s.must(t, http.StatusOK, "admin", "GET", "/v1/patients?limit=5", "")
+	host := strings.TrimPrefix(s.base, "http://")
+	for _, addr := range []string{host, "127.0.0.1:0"} {
+		o := options{data: dir, addr: addr, seed: 12}
+		// Were it to start, it would serve until the deadline and return nil.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := run(ctx, o, slog.New(slog.NewJSONHandler(io.Discard, nil)), nil)
+		cancel()
+		if err == nil {
+			t.Fatalf("a second server on %s started", addr)
+		}
+		if addr != host && !strings.Contains(err.Error(), "one writer per log") {
+			t.Errorf("second server on another address: %v", err)
+		}
+	}
+	s.must(t, http.StatusOK, "admin", "GET", "/v1/patients?limit=5", "")
+	lines, k := s.stopAndReadLog(t)
+	if res := verify(t, lines, k); !res.OK() {
+		t.Fatalf("the first server's log after a second server tried: %+v", res)
 	}
 }

@@ -183,14 +183,10 @@ func newRequestID() string {
 	return hex.EncodeToString(b)
 }
 
-// serveHTTP serves a's routes on addr until ctx ends, then shuts down,
+// serveHTTP serves a's routes on ln until ctx ends, then shuts down,
 // waiting for the requests in flight. ready, if set, is called with the
 // address listened on.
-func serveHTTP(ctx context.Context, a *app, addr string, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
+func serveHTTP(ctx context.Context, a *app, ln net.Listener, ready func(net.Addr)) error {
 	srv := &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, MaxHeaderBytes: 16 << 10}
 	a.log.Info("listening", "addr", ln.Addr().String())
@@ -210,11 +206,19 @@ func serveHTTP(ctx context.Context, a *app, addr string, ready func(net.Addr)) e
 }
 
 // run opens the service, serves it until ctx ends and closes it.
+//
+// It listens first: a second server started on the same address stops
+// before it opens the database or writes to the audit log.
 func run(ctx context.Context, o options, log *slog.Logger, ready func(net.Addr)) error {
-	a, err := openApp(ctx, o, log)
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
-	err = serveHTTP(ctx, a, o.addr, ready)
+	a, err := openApp(ctx, o, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	err = serveHTTP(ctx, a, ln, ready)
 	return errors.Join(err, a.Close())
 }
