@@ -8,7 +8,7 @@ import (
 // the one the database generated.
 func (ta *TableAccess) Insert(ctx context.Context, row Row) (key any, err error) {
 	defer ta.auditWrite(ctx, "insert", "insert", row, &err)
-	ctx, done, err := ta.enterWrite(ctx)
+	ctx, done, err := ta.enterWrite(ctx, false, false, row)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 // value, a key-service outage), nothing is written.
 func (ta *TableAccess) InsertBatch(ctx context.Context, rows []Row) (keys []any, err error) {
 	defer ta.auditBatch(ctx, rows, &err)
-	ctx, done, err := ta.enterWrite(ctx)
+	ctx, done, err := ta.enterWrite(ctx, false, false, rows...)
 	if err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ type BadValue struct {
 // written. A table with no plaintext column left is refused
 // (ErrUnsupported).
 func (ta *TableAccess) MigrateRows(ctx context.Context, r MigrateRange) (*MigrateResult, error) {
-	ctx, done, err := ta.enterWrite(ctx)
+	ctx, done, err := ta.enterWrite(ctx, true, false)
 	if err != nil {
 		return nil, err
 	}

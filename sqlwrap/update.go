@@ -15,7 +15,7 @@ import (
 // row-binding column may be given only with the value the row has.
 func (ta *TableAccess) Update(ctx context.Context, key any, row Row) (err error) {
 	defer ta.auditWrite(ctx, "update", "update", row, &err)
-	ctx, done, err := ta.enterWrite(ctx)
+	ctx, done, err := ta.enterWrite(ctx, false, true, row)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ import (
 // different value for an existing row is refused (ErrUnsupported).
 func (ta *TableAccess) Upsert(ctx context.Context, row Row) (inserted bool, err error) {
 	defer ta.auditUpsert(ctx, row, &inserted, &err)
-	ctx, done, err := ta.enterWrite(ctx)
+	ctx, done, err := ta.enterWrite(ctx, false, true, row)
 	if err != nil {
 		return false, err
 	}
