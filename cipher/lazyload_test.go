@@ -8,16 +8,23 @@ import (
 	"github.com/phicrypt/phicrypt/cipher"
 )
 
+// adminOver returns a keyring without a grant over a new store, whose KEK
+// counts unwraps by purpose, and the KEK it wraps.
+func adminOver(t *testing.T) (*cipher.Keyring, *purposeKEK, cipher.Store) {
+	t.Helper()
+	store := cipher.NewMemStore()
+	kek := &purposeKEK{KEK: newLocalKEK(t).KEK}
+	return newRing(t, kek, store), kek, store
+}
+
 // Creating a scope's keysets unwraps none of them, and a keyring without a
 // grant that seals and opens version-1 values never unwraps a sealing
 // keyset: those are loaded only for a write-only seal or the opening of a
 // version-2 value.
 func TestSealingKeysetsLoadLazily(t *testing.T) {
 	ctx := context.Background()
-	base := newLocalKEK(t).KEK
-	store := cipher.NewMemStore()
-	kek := &purposeKEK{KEK: base}
-	admin := newRing(t, kek, store)
+	admin, kek, store := adminOver(t)
+	base := kek.KEK
 	for _, p := range []cipher.Purpose{cipher.PurposeValue, cipher.PurposeIndex, cipher.PurposeSealPrivate} {
 		if _, err := admin.CreateKeyset(ctx, "patients.ssn", p); err != nil {
 			t.Fatal(err)
@@ -89,10 +96,7 @@ func TestSealingKeysetsLoadLazily(t *testing.T) {
 // back.
 func TestSealingRotationUnwrapsOnce(t *testing.T) {
 	ctx := context.Background()
-	base := newLocalKEK(t).KEK
-	store := cipher.NewMemStore()
-	kek := &purposeKEK{KEK: base}
-	admin := newRing(t, kek, store)
+	admin, kek, _ := adminOver(t)
 	if _, err := admin.CreateKeyset(ctx, "patients.ssn", cipher.PurposeSealPrivate); err != nil {
 		t.Fatal(err)
 	}

@@ -125,17 +125,8 @@ func (ta *TableAccess) warm(ctx context.Context) error {
 }
 
 func (db *DB) warmTable(ctx context.Context, rt *tableRT) error {
-	// A keyring opened for a principal loads only the keys it holds: the
-	// others fail where they are needed, with ErrNotPermitted.
-	for _, cr := range rt.order {
-		if err := db.loadColumn(ctx, rt, cr, cipher.PermEncrypt, true); err != nil {
-			return err
-		}
-	}
-	for _, c := range rt.comp {
-		if err := db.loadCompound(ctx, rt, c); err != nil {
-			return err
-		}
+	if err := db.loadTable(ctx, rt, cipher.PermEncrypt); err != nil {
+		return err
 	}
 	rt.warmed.Store(true)
 	return nil
@@ -146,8 +137,16 @@ func (db *DB) warmTable(ctx context.Context, rt *tableRT) error {
 // index keysets it may search with. The private sealing keyset of a
 // column is loaded at the first write-only value its rows hold.
 func (db *DB) warmRead(ctx context.Context, rt *tableRT) error {
+	return db.loadTable(ctx, rt, cipher.PermDecrypt)
+}
+
+// loadTable loads, for every protected column, the keyset that want uses
+// (loadColumn) and every index keyset. A keyring opened for a principal
+// loads only the keys it holds: the others fail where they are needed,
+// with ErrNotPermitted.
+func (db *DB) loadTable(ctx context.Context, rt *tableRT, want cipher.Permission) error {
 	for _, cr := range rt.order {
-		if err := db.loadColumn(ctx, rt, cr, cipher.PermDecrypt, true); err != nil {
+		if err := db.loadColumn(ctx, rt, cr, want, true); err != nil {
 			return err
 		}
 	}

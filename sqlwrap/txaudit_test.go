@@ -46,6 +46,33 @@ func txAuditLog(t *testing.T, f *fixture, p string) []audit.Record {
 	return out
 }
 
+// auditedFixture is a fixture of dialect d whose DB writes its audit log
+// to the returned path, checkpointing every 4 records.
+func auditedFixture(t *testing.T, d testdb.Dialect) (*fixture, *audit.Logger, string) {
+	t.Helper()
+	f := newFixture(t, d, patientSchema(16))
+	p := filepath.Join(t.TempDir(), "audit.jsonl")
+	l, err := audit.OpenFile(context.Background(), p, audit.Options{KEK: f.kek, CheckpointEvery: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.db.SetAudit(l)
+	return f, l, p
+}
+
+// txTable returns the patients table of tx.
+func txTable(t *testing.T, tx *Tx, err error) *TableAccess {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta, err := tx.Table("patients")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ta
+}
+
 func showRecords(rs []audit.Record) string {
 	var b strings.Builder
 	for _, r := range rs {
@@ -62,24 +89,12 @@ func showRecords(rs []audit.Record) string {
 func TestAuditTxRollback(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d testdb.Dialect) {
 		ctx := context.Background()
-		f := newFixture(t, d, patientSchema(16))
-		p := filepath.Join(t.TempDir(), "audit.jsonl")
-		l, err := audit.OpenFile(ctx, p, audit.Options{KEK: f.kek, CheckpointEvery: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.db.SetAudit(l)
+		f, l, p := auditedFixture(t, d)
 		alice := audit.WithActor(ctx, audit.Actor{Principal: "alice", Role: "admin", RequestID: "req-1"})
 		bob := audit.WithActor(ctx, audit.Actor{Principal: "bob", Role: "clerk", RequestID: "req-2"})
 
 		tx, err := f.db.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ta, err := tx.Table("patients")
-		if err != nil {
-			t.Fatal(err)
-		}
+		ta := txTable(t, tx, err)
 		must := func(err error) {
 			t.Helper()
 			if err != nil {
@@ -108,10 +123,7 @@ func TestAuditTxRollback(t *testing.T) {
 		// A committed transaction, then the deferred Rollback of the usual
 		// pattern: nothing rolled back.
 		tx2, err := f.db.BeginTx(ctx, nil)
-		must(err)
-		ta2, err := tx2.Table("patients")
-		must(err)
-		_, err = ta2.Insert(alice, canaryRow(300))
+		_, err = txTable(t, tx2, err).Insert(alice, canaryRow(300))
 		must(err)
 		must(tx2.Commit())
 		if err := tx2.Rollback(); !errors.Is(err, sql.ErrTxDone) {
@@ -153,26 +165,13 @@ func TestAuditTxRollback(t *testing.T) {
 // commit_failed.
 func TestAuditTxCommitFailed(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t, testdb.DialectPostgres, patientSchema(16))
+	f, l, p := auditedFixture(t, testdb.DialectPostgres)
 	if _, err := f.sql.ExecContext(ctx, "CREATE TABLE once (x int UNIQUE DEFERRABLE INITIALLY DEFERRED)"); err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(t.TempDir(), "audit.jsonl")
-	l, err := audit.OpenFile(ctx, p, audit.Options{KEK: f.kek, CheckpointEvery: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.db.SetAudit(l)
 	alice := audit.WithActor(ctx, audit.Actor{Principal: "alice", RequestID: "req-1"})
 	tx, err := f.db.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ta, err := tx.Table("patients")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ta.Insert(alice, canaryRow(400)); err != nil {
+	if _, err := txTable(t, tx, err).Insert(alice, canaryRow(400)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO once VALUES (1), (1)"); err != nil {
@@ -199,27 +198,14 @@ func TestAuditTxCommitFailed(t *testing.T) {
 // records, once. (Recording does not depend on the database: SQLite.)
 func TestAuditAdoptedTxRollback(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t, testdb.DialectSQLite, patientSchema(16))
-	p := filepath.Join(t.TempDir(), "audit.jsonl")
-	l, err := audit.OpenFile(ctx, p, audit.Options{KEK: f.kek, CheckpointEvery: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.db.SetAudit(l)
+	f, l, p := auditedFixture(t, testdb.DialectSQLite)
 	alice := audit.WithActor(ctx, audit.Actor{Principal: "alice", RequestID: "req-1"})
 	sqltx, err := f.sql.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tx, err := f.db.WithTx(sqltx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ta, err := tx.Table("patients")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ta.Insert(alice, canaryRow(500)); err != nil {
+	if _, err := txTable(t, tx, err).Insert(alice, canaryRow(500)); err != nil {
 		t.Fatal(err)
 	}
 	if err := sqltx.Rollback(); err != nil {
