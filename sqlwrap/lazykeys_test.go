@@ -158,6 +158,20 @@ func TestSealingKeysetsUnwrappedOnlyWhenUsed(t *testing.T) {
 	}
 	t.Logf("importer: %v", kek.all())
 
+	// The same with a pool of one connection, where the write's own
+	// transaction (the substring index's side table) reloads its keys
+	// before it begins.
+	sqldb.SetMaxOpenConns(1)
+	kek, ta = open(importerGrant)
+	if _, err := ta.Insert(ctx, Row{"id": int64(11), "ssn": nil, "mrn": "MRN-0011", "last_name": "Okafor",
+		"first_name": "Ben", "dob": cipher.Date{Year: 1982, Month: 5, Day: 6}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := kek.scopes(cipher.PurposeSealPublic); !slices.Equal(got, want) {
+		t.Errorf("importer on one connection unwrapped the public sealing keysets of %v, want %v", got, want)
+	}
+	sqldb.SetMaxOpenConns(0)
+
 	// The admin reading the importer's row unwraps the private sealing
 	// keysets of the columns it opens, once each.
 	kek, ta = open(nil)

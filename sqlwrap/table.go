@@ -48,21 +48,26 @@ func (ta *TableAccess) enter(ctx context.Context) (context.Context, func(), erro
 	return ctx, done, nil
 }
 
-// enterWrite is enter for a write of rows: once the operation has its
-// turn, it also loads the keys the write uses (warmWrite), those of the
-// protected columns the rows give a value. partial: the rows may update a
-// stored row (Update, Upsert), so the compound indexes they touch read
-// their other parts back. With all, it loads the keys of every column
-// (warm) and rows is ignored.
-func (ta *TableAccess) enterWrite(ctx context.Context, all, partial bool, rows ...Row) (context.Context, func(), error) {
+// keyNeed is what a write loads keys for before it starts: the protected
+// columns rows give a value (warmWrite; partial: the rows may update a
+// stored row, Update and Upsert, so the compound indexes they touch read
+// their other parts back), or with all, every column of the table.
+type keyNeed struct {
+	all, partial bool
+	rows         []Row
+}
+
+// enterWrite is enter for a write: once the operation has its turn, it
+// also loads the keys the write needs.
+func (ta *TableAccess) enterWrite(ctx context.Context, need keyNeed) (context.Context, func(), error) {
 	ctx, done, err := ta.enter(ctx)
 	if err != nil {
 		return ctx, nil, err
 	}
-	if all {
+	if need.all {
 		err = ta.warm(ctx)
 	} else {
-		err = ta.db.warmWrite(ctx, ta.rt, rows, partial)
+		err = ta.db.warmWrite(ctx, ta.rt, need.rows, need.partial)
 	}
 	if err != nil {
 		done()
@@ -239,8 +244,8 @@ func (ta *TableAccess) binding(row Row) ([]byte, error) {
 	return bindingBytes(v)
 }
 
-func (ta *TableAccess) inTx(ctx context.Context, f func(*TableAccess) error) error {
-	if err := ta.db.freshKeysBeforeTx(ctx, ta.rt); err != nil {
+func (ta *TableAccess) inTx(ctx context.Context, need keyNeed, f func(*TableAccess) error) error {
+	if err := ta.db.freshKeysBeforeTx(ctx, ta.rt, need); err != nil {
 		return err
 	}
 	tx, err := ta.db.db.BeginTx(ctx, nil)

@@ -111,12 +111,15 @@ func (c *txConn) stmt(ctx context.Context, pool *sync.Map, query string) (*sql.S
 	return st, nil
 }
 
-// freshKeysBeforeTx reloads the table's expired keys before a transaction
-// of the wrapper's own takes the pool's last connection: a reload inside
-// it would wait for that connection.
-func (db *DB) freshKeysBeforeTx(ctx context.Context, rt *tableRT) error {
+// freshKeysBeforeTx reloads the expired keys a write needs before a
+// transaction of the wrapper's own takes the pool's last connection: a
+// reload inside it would wait for that connection.
+func (db *DB) freshKeysBeforeTx(ctx context.Context, rt *tableRT, need keyNeed) error {
 	if st := db.db.Stats(); st.MaxOpenConnections > 0 && st.InUse+1 >= st.MaxOpenConnections {
-		return db.warmTable(ctx, rt)
+		if need.all {
+			return db.warmTable(ctx, rt)
+		}
+		return db.warmWrite(ctx, rt, need.rows, need.partial)
 	}
 	return nil
 }
