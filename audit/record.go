@@ -36,6 +36,9 @@ const (
 	OutcomeOK      = "ok"
 	OutcomeRefused = "refused"
 	OutcomeError   = "error"
+	// OutcomeRolledBack: writes recorded earlier as ok were undone when
+	// their transaction rolled back (action "rollback").
+	OutcomeRolledBack = "rolled_back"
 )
 
 // GenesisPrev is the prev of the first record of a chain: 64 zeros.

@@ -149,6 +149,33 @@ func (c *Column) Seal(ctx context.Context, v any, row []byte) ([]byte, error) {
 	return k.primary.Seal(out[:start], nonce, pt, ad), nil
 }
 
+// LoadKeys loads, without sealing or opening anything, the keyset that Seal
+// (want PermEncrypt) or Open of a version-1 value (want PermDecrypt) uses
+// under the keyring's grant: the value keyset, or for a keyring that may
+// seal but not open, the public sealing keyset. The private sealing keyset
+// is loaded only when a write-only value is opened. A caller loads keys
+// before a statement whose rows it cannot stop to read the keyset store.
+// A grant without want is ErrNotPermitted; nothing is unwrapped then.
+func (c *Column) LoadKeys(ctx context.Context, want Permission) error {
+	if c.ring == nil {
+		return c.fail("load keys", errNoKeyring)
+	}
+	if want != PermEncrypt && want != PermDecrypt {
+		return c.fail("load keys", fmt.Errorf("LoadKeys takes PermEncrypt or PermDecrypt, not %s", want))
+	}
+	if !c.ring.Allows(c.scope, want) {
+		return c.fail("load keys", c.ring.notPermitted(c.scope, want))
+	}
+	k := &c.keys
+	if want == PermEncrypt && !c.ring.Allows(c.scope, PermDecrypt) {
+		k = &c.pub
+	}
+	if _, err := k.get(ctx); err != nil {
+		return c.fail("load keys", err)
+	}
+	return nil
+}
+
 // Open decrypts a ciphertext of this column (and row, as given to Seal)
 // and returns the value with the Go type it was sealed with.
 func (c *Column) Open(ctx context.Context, ct []byte, row []byte) (any, error) {

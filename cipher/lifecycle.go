@@ -37,7 +37,7 @@ func (r *Keyring) CreateKeyset(ctx context.Context, scope string, p Purpose) (bo
 			// A crash may have come between the private keyset and its
 			// public half.
 			if _, err := r.get(ctx, scope, PurposeSealPublic); errors.Is(err, ErrKeysetNotFound) {
-				if err := r.publish(ctx, scope); err != nil {
+				if err := r.publish(ctx, scope, nil); err != nil {
 					return fail(err)
 				}
 			} else if err != nil {
@@ -65,10 +65,16 @@ func (r *Keyring) CreateKeyset(ctx context.Context, scope string, p Purpose) (bo
 	}
 	r.forget(k)
 	if p == PurposeSealPrivate {
-		if err := r.publish(ctx, scope); err != nil {
+		if err := r.publish(ctx, scope, h); err != nil {
 			_, err = fail(err)
 			return true, err
 		}
+		// The private keyset opens only write-only values, which a new
+		// scope has none of: it is not kept in memory until one is opened.
+		r.mu.Lock()
+		r.noteGeneration(rec)
+		r.mu.Unlock()
+		return true, nil
 	}
 	if _, _, err := r.install(rec, h, epoch); err != nil {
 		return true, &Error{Op: "create keyset", Scope: scope, Err: err}
@@ -132,7 +138,7 @@ func (r *Keyring) modify(ctx context.Context, scope string, p Purpose, f func(*k
 	r.mu.Unlock()
 	r.forget(k)
 	if p == PurposeSealPrivate {
-		return r.publish(ctx, scope)
+		return r.publish(ctx, scope, h)
 	}
 	return nil
 }

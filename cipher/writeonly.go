@@ -82,18 +82,25 @@ func prepareHybrid(rec *Record, h *keyset.Handle) (*keyMaterial, error) {
 }
 
 // publish derives the public sealing keyset of scope from its private
-// keyset and stores it, wrapped by the KEK, unless the store already holds
-// that public keyset.
-func (r *Keyring) publish(ctx context.Context, scope string) error {
-	rec, err := r.get(ctx, scope, PurposeSealPrivate)
-	if err != nil {
-		return missing(recordKey{scope, PurposeSealPrivate}, err)
+// keyset and stores it, wrapped by the KEK. priv is the private keyset the
+// caller has just stored (CreateKeyset, a rotation, retirement or
+// destruction): its public half is new, so it is written without reading
+// the private keyset back or unwrapping the public one. With priv nil (a
+// public half found missing, or another writer published meanwhile) the
+// private keyset is read from the store and unwrapped, and the public one
+// is written unless the store already holds it.
+func (r *Keyring) publish(ctx context.Context, scope string, priv *keyset.Handle) error {
+	fresh := priv != nil
+	if !fresh {
+		rec, err := r.get(ctx, scope, PurposeSealPrivate)
+		if err != nil {
+			return missing(recordKey{scope, PurposeSealPrivate}, err)
+		}
+		if priv, err = r.unwrap(ctx, rec); err != nil {
+			return err
+		}
 	}
-	h, err := r.unwrap(ctx, rec)
-	if err != nil {
-		return err
-	}
-	pub, err := h.Public()
+	pub, err := priv.Public()
 	if err != nil {
 		return fmt.Errorf("%w: scope %s: %v", ErrBadRecord, scope, err)
 	}
@@ -101,9 +108,11 @@ func (r *Keyring) publish(ctx context.Context, scope string) error {
 	old, err := r.get(ctx, scope, PurposeSealPublic)
 	switch {
 	case err == nil:
-		oh, err := r.unwrap(ctx, old)
-		if err == nil && samePublic(oh, pub) {
-			return nil
+		if !fresh {
+			oh, err := r.unwrap(ctx, old)
+			if err == nil && samePublic(oh, pub) {
+				return nil
+			}
 		}
 		prev = old.Generation
 	case !errors.Is(err, ErrKeysetNotFound):
@@ -115,6 +124,11 @@ func (r *Keyring) publish(ctx context.Context, scope string) error {
 	}
 	if err := r.store.Put(ctx, nrec, prev); err != nil {
 		if errors.Is(err, ErrConflict) {
+			if fresh {
+				// Another writer published meanwhile, perhaps from an
+				// older private keyset: publish what the store holds now.
+				return r.publish(ctx, scope, nil)
+			}
 			return nil // another writer published first
 		}
 		return err

@@ -23,7 +23,11 @@ var ErrAudit = errors.New("audit record not written")
 // A record is written when the operation ends. When it cannot be written
 // the operation fails with ErrAudit: a read returns no rows, but a write
 // has been made (inside a Tx, the caller may still roll back). Operations
-// of a Tx are recorded as they run, whether or not the Tx commits.
+// of a Tx are recorded as they run, whether or not the Tx commits; when it
+// does not, Tx.Rollback (or a failed Tx.Commit) appends a record with
+// outcome "rolled_back" for the writes undone, per actor, operation and
+// table. Reads stay recorded: their values were returned. For a Tx from
+// WithTx the caller ends the transaction and calls Tx.RecordRollback.
 func (db *DB) SetAudit(l *audit.Logger) {
 	if db != nil {
 		db.auditLog.Store(l)
@@ -123,16 +127,21 @@ func (j *auditJoined) Unwrap() []error { return []error{j.err, j.aerr} }
 // is ErrAudit's, nil once the record is written.
 func (db *DB) write(ctx context.Context, l *audit.Logger, op, action, table string, cols []string, rows int64, err error) error {
 	r := audit.Record{Op: op, Action: action, Table: table, Columns: cols, Rows: rows}
+	r.Outcome, r.Reason = AuditOutcome(err)
+	return db.log(ctx, l, r)
+}
+
+// log appends r, with the actor of ctx; the error is ErrAudit's.
+func (db *DB) log(ctx context.Context, l *audit.Logger, r audit.Record) error {
 	if a, ok := audit.ActorFrom(ctx); ok {
 		r.Principal, r.Role, r.Purpose, r.RequestID = a.Principal, a.Role, a.Purpose, a.RequestID
 	}
-	r.Outcome, r.Reason = AuditOutcome(err)
 	// A cancelled context must not stop the record of the cancellation.
 	if ctx.Err() != nil {
 		ctx = context.WithoutCancel(ctx)
 	}
 	if _, lerr := l.Log(ctx, r); lerr != nil {
-		return &Error{Op: "audit", Table: table, Err: &wrapped{msg: ErrAudit.Error(), err: errors.Join(ErrAudit, lerr)}}
+		return &Error{Op: "audit", Table: r.Table, Err: &wrapped{msg: ErrAudit.Error(), err: errors.Join(ErrAudit, lerr)}}
 	}
 	return nil
 }
@@ -292,6 +301,7 @@ func (ta *TableAccess) auditWrite(ctx context.Context, op, action string, row Ro
 		n = 1
 	}
 	*err = ta.db.record(ctx, l, op, action, ta.rt.t.Name, cols, n, *err)
+	ta.noteWrite(ctx, op, cols, n, *err)
 }
 
 // auditBatch records an InsertBatch.
@@ -304,7 +314,9 @@ func (ta *TableAccess) auditBatch(ctx context.Context, rows []Row, err *error) {
 	if *err == nil {
 		n = int64(len(rows))
 	}
-	*err = ta.db.record(ctx, l, audit.OpInsert, "insert_batch", ta.rt.t.Name, ta.rt.writtenNames(rows...), n, *err)
+	cols := ta.rt.writtenNames(rows...)
+	*err = ta.db.record(ctx, l, audit.OpInsert, "insert_batch", ta.rt.t.Name, cols, n, *err)
+	ta.noteWrite(ctx, audit.OpInsert, cols, n, *err)
 }
 
 // auditUpsert records an Upsert as an insert or an update.
@@ -321,7 +333,9 @@ func (ta *TableAccess) auditUpsert(ctx context.Context, row Row, inserted *bool,
 	if *err == nil {
 		n = 1
 	}
-	*err = ta.db.record(ctx, l, op, "upsert", ta.rt.t.Name, ta.rt.writtenNames(row), n, *err)
+	cols := ta.rt.writtenNames(row)
+	*err = ta.db.record(ctx, l, op, "upsert", ta.rt.t.Name, cols, n, *err)
+	ta.noteWrite(ctx, op, cols, n, *err)
 }
 
 // auditKey records a key operation on a table's column or index (name).

@@ -8,7 +8,7 @@ import (
 // the one the database generated.
 func (ta *TableAccess) Insert(ctx context.Context, row Row) (key any, err error) {
 	defer ta.auditWrite(ctx, "insert", "insert", row, &err)
-	ctx, done, err := ta.enterWrite(ctx)
+	ctx, done, err := ta.enterWrite(ctx, keyNeed{rows: []Row{row}})
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func (ta *TableAccess) insertOne(ctx context.Context, row Row) (any, error) {
 	// Side-table tokens and the row must land together, as must a
 	// database-assigned key and the row sealed under it.
 	var key any
-	err := ta.inTx(ctx, func(t *TableAccess) error {
+	err := ta.inTx(ctx, keyNeed{rows: []Row{row}}, func(t *TableAccess) error {
 		var err error
 		key, err = t.insert(ctx, row)
 		return err
@@ -122,7 +122,7 @@ func (ta *TableAccess) insert(ctx context.Context, row Row) (any, error) {
 // value, a key-service outage), nothing is written.
 func (ta *TableAccess) InsertBatch(ctx context.Context, rows []Row) (keys []any, err error) {
 	defer ta.auditBatch(ctx, rows, &err)
-	ctx, done, err := ta.enterWrite(ctx)
+	ctx, done, err := ta.enterWrite(ctx, keyNeed{rows: rows})
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (ta *TableAccess) insertBatch(ctx context.Context, rows []Row) ([]any, erro
 	if ta.tx != nil {
 		return keys, do(ta)
 	}
-	if err := ta.inTx(ctx, do); err != nil {
+	if err := ta.inTx(ctx, keyNeed{rows: rows}, do); err != nil {
 		return nil, err
 	}
 	return keys, nil

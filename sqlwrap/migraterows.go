@@ -72,7 +72,7 @@ type BadValue struct {
 // written. A table with no plaintext column left is refused
 // (ErrUnsupported).
 func (ta *TableAccess) MigrateRows(ctx context.Context, r MigrateRange) (*MigrateResult, error) {
-	ctx, done, err := ta.enterWrite(ctx)
+	ctx, done, err := ta.enterWrite(ctx, keyNeed{all: true})
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func (ta *TableAccess) MigrateRows(ctx context.Context, r MigrateRange) (*Migrat
 	if ta.tx != nil {
 		err = do(ta)
 	} else {
-		err = ta.inTx(ctx, do)
+		err = ta.inTx(ctx, keyNeed{all: true}, do)
 	}
 	if err != nil {
 		return nil, err

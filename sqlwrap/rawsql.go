@@ -52,7 +52,7 @@ func (ta *TableAccess) Filter(ctx context.Context, alias string, firstArg int, p
 	}
 	// The rows will be opened by Open, which does not wait for a
 	// transaction's turn: load the keys now, while it is ours.
-	if err := ta.warm(ctx); err != nil {
+	if err := ta.db.warmRead(ctx, ta.rt); err != nil {
 		return nil, err
 	}
 	b := &builder{ta: ta, alias: alias, argBase: firstArg - 1}

@@ -155,7 +155,7 @@ func (ta *TableAccess) Rows(ctx context.Context, q Query) iter.Seq2[Row, error] 
 		defer done()
 		// Keys are loaded now: loading one while the rows are open would
 		// need a second statement on a connection that may be the only one.
-		if err := ta.db.warmTable(ctx, ta.rt); err != nil {
+		if err := ta.db.warmRead(ctx, ta.rt); err != nil {
 			yield(nil, err)
 			return
 		}

@@ -34,6 +34,10 @@ type txConn struct {
 	// stmts holds the statements bound to tx: binding one per call would
 	// prepare it again on every row of a batch.
 	stmts map[string]*sql.Stmt
+	// writes are the writes recorded as ok in the audit log, for the
+	// records of a rollback (txaudit.go).
+	wmu    sync.Mutex
+	writes []*txWrite
 }
 
 func newTxConn(tx *sql.Tx) *txConn {
@@ -107,12 +111,15 @@ func (c *txConn) stmt(ctx context.Context, pool *sync.Map, query string) (*sql.S
 	return st, nil
 }
 
-// freshKeysBeforeTx reloads the table's expired keys before a transaction
-// of the wrapper's own takes the pool's last connection: a reload inside
-// it would wait for that connection.
-func (db *DB) freshKeysBeforeTx(ctx context.Context, rt *tableRT) error {
+// freshKeysBeforeTx reloads the expired keys a write needs before a
+// transaction of the wrapper's own takes the pool's last connection: a
+// reload inside it would wait for that connection.
+func (db *DB) freshKeysBeforeTx(ctx context.Context, rt *tableRT, need keyNeed) error {
 	if st := db.db.Stats(); st.MaxOpenConnections > 0 && st.InUse+1 >= st.MaxOpenConnections {
-		return db.warmTable(ctx, rt)
+		if need.all {
+			return db.warmTable(ctx, rt)
+		}
+		return db.warmWrite(ctx, rt, need.rows, need.partial)
 	}
 	return nil
 }
@@ -260,7 +267,10 @@ func (tx *Tx) Table(name string) (*TableAccess, error) {
 // errAdopted is the refusal of Commit and Rollback on an adopted Tx.
 var errAdopted = fmt.Errorf("%w: the transaction was adopted with WithTx; commit or roll back the *sql.Tx", ErrUnsupported)
 
-// Commit commits the transaction; on a Tx from WithTx it refuses.
+// Commit commits the transaction; on a Tx from WithTx it refuses. When
+// the commit fails, the writes of the transaction that the audit log
+// recorded as ok get a record with outcome "rolled_back" and reason
+// "commit_failed" (see Rollback).
 func (tx *Tx) Commit() error {
 	if tx == nil || tx.tc == nil {
 		return ErrUnbound
@@ -268,10 +278,21 @@ func (tx *Tx) Commit() error {
 	if tx.adopted {
 		return errAdopted
 	}
-	return tx.tc.tx.Commit()
+	err := tx.tc.tx.Commit()
+	if err != nil && !errors.Is(err, sql.ErrTxDone) {
+		return tx.recordUndone(err, "commit_failed")
+	}
+	tx.tc.takeWrites()
+	return err
 }
 
-// Rollback aborts the transaction; on a Tx from WithTx it refuses.
+// Rollback aborts the transaction; on a Tx from WithTx it refuses. With
+// auditing on (DB.SetAudit), the writes of the transaction were recorded
+// as ok when they ran: Rollback then appends, per actor, operation and
+// table, a record with action "rollback", outcome "rolled_back", the
+// protected columns written and the number of rows undone. Reads stay
+// recorded as they were: their values were returned. A Rollback after
+// Commit (sql.ErrTxDone) records nothing.
 func (tx *Tx) Rollback() error {
 	if tx == nil || tx.tc == nil {
 		return ErrUnbound
@@ -279,5 +300,9 @@ func (tx *Tx) Rollback() error {
 	if tx.adopted {
 		return errAdopted
 	}
-	return tx.tc.tx.Rollback()
+	err := tx.tc.tx.Rollback()
+	if err != nil {
+		return err
+	}
+	return tx.recordUndone(nil, "")
 }

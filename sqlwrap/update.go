@@ -15,7 +15,7 @@ import (
 // row-binding column may be given only with the value the row has.
 func (ta *TableAccess) Update(ctx context.Context, key any, row Row) (err error) {
 	defer ta.auditWrite(ctx, "update", "update", row, &err)
-	ctx, done, err := ta.enterWrite(ctx)
+	ctx, done, err := ta.enterWrite(ctx, keyNeed{rows: []Row{row}, partial: true})
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (ta *TableAccess) Update(ctx context.Context, key any, row Row) (err error)
 
 func (ta *TableAccess) updateOne(ctx context.Context, key any, row Row) error {
 	if ta.tx == nil && (len(ta.rt.side) > 0 || len(ta.rt.storedParts(row)) > 0) {
-		return ta.inTx(ctx, func(t *TableAccess) error { return t.update(ctx, key, row) })
+		return ta.inTx(ctx, keyNeed{rows: []Row{row}, partial: true}, func(t *TableAccess) error { return t.update(ctx, key, row) })
 	}
 	return ta.update(ctx, key, row)
 }
@@ -147,7 +147,8 @@ func (ta *TableAccess) Delete(ctx context.Context, key any) (err error) {
 		return err
 	}
 	if ta.tx == nil && len(ta.rt.side) > 0 {
-		return ta.inTx(ctx, func(t *TableAccess) error { return t.delete(ctx, key) })
+		// A delete seals nothing: no keys to load.
+		return ta.inTx(ctx, keyNeed{}, func(t *TableAccess) error { return t.delete(ctx, key) })
 	}
 	return ta.delete(ctx, key)
 }

@@ -26,7 +26,7 @@ import (
 // different value for an existing row is refused (ErrUnsupported).
 func (ta *TableAccess) Upsert(ctx context.Context, row Row) (inserted bool, err error) {
 	defer ta.auditUpsert(ctx, row, &inserted, &err)
-	ctx, done, err := ta.enterWrite(ctx)
+	ctx, done, err := ta.enterWrite(ctx, keyNeed{rows: []Row{row}, partial: true})
 	if err != nil {
 		return false, err
 	}
@@ -56,7 +56,7 @@ func (ta *TableAccess) Upsert(ctx context.Context, row Row) (inserted bool, err 
 		if ta.tx != nil {
 			return do(ta)
 		}
-		return ta.inTx(ctx, do)
+		return ta.inTx(ctx, keyNeed{rows: []Row{row}, partial: true}, do)
 	}
 	err = once()
 	if ta.again(ctx, m, err) {

@@ -49,7 +49,7 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 	return c.run(args[1:], stdout, stderr)
 }
 
-const auditVerifyUsage = `usage: phicrypt audit verify --log FILE [--kek URI] [--json]
+const auditVerifyUsage = `usage: phicrypt audit verify --log FILE [--kek URI] [--strict] [--json]
 
 Checks a JSON-lines audit log (package audit, docs/FORMAT.md): every
 record's hash, that the sequence numbers count up by one, that each record
@@ -60,8 +60,15 @@ Records after the last checkpoint are reported as a warning: cutting them
 off would leave no trace. Without a KEK the checkpoints are not checked,
 and a chain rewritten from its first record would look intact.
 
-Exit codes: 0 the chain is intact (warnings may be printed), 1 a finding
-or a failure, 2 a usage error.
+With --strict, the log must also be complete as a closed log is: an empty
+log, or one whose last record is not a checkpoint (records after the last
+checkpoint, such as a tail cut off or never vouched for), fails. Use it on
+a log whose writer was closed (Logger.Close writes a final checkpoint),
+not on one still being written. Give --kek too: without it a checkpoint
+is only a record that says it is one.
+
+Exit codes: 0 the chain is intact (warnings may be printed), 1 a finding,
+a --strict failure or a failure, 2 a usage error.
 
 `
 
@@ -70,6 +77,7 @@ func auditVerify(args []string, stdout, stderr io.Writer) int {
 	var c common
 	c.flags(fs, "kek", "json")
 	logPath := fs.String("log", "", "the audit log file (required)")
+	strict := fs.Bool("strict", false, "also fail on an empty log or one whose last record is not a checkpoint")
 	if err := parse(fs, auditVerifyUsage, args, stderr); err != nil {
 		return exit(err, stderr)
 	}
@@ -79,10 +87,22 @@ func auditVerify(args []string, stdout, stderr io.Writer) int {
 	if c.kek == "" {
 		c.kek = os.Getenv("PHICRYPT_KEK")
 	}
-	return exit(auditVerifyRun(&c, *logPath, stdout, stderr), stderr)
+	return exit(auditVerifyRun(&c, *logPath, *strict, stdout, stderr), stderr)
 }
 
-func auditVerifyRun(c *common, path string, stdout, stderr io.Writer) error {
+// strictProblems is what --strict refuses in a log Verify read: no
+// record at all, or records after the last checkpoint.
+func strictProblems(res *audit.VerifyResult) []string {
+	switch {
+	case res.Records == 0:
+		return []string{"the log is empty: a closed log ends with a checkpoint"}
+	case res.AfterCheckpoint > 0:
+		return []string{fmt.Sprintf("the last record (seq %d) is not a checkpoint: %d record(s) after the last checkpoint, which a truncated tail would not show", res.LastSeq, res.AfterCheckpoint)}
+	}
+	return nil
+}
+
+func auditVerifyRun(c *common, path string, strict bool, stdout, stderr io.Writer) error {
 	ctx, stop := signalContext()
 	defer stop()
 	var kek keyprovider.KEK
@@ -102,8 +122,16 @@ func auditVerifyRun(c *common, path string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var problems []string
+	if strict {
+		problems = strictProblems(res)
+	}
 	if c.json {
-		if err := writeJSON(stdout, res); err != nil {
+		out := struct {
+			*audit.VerifyResult
+			Strict []string `json:"strict,omitempty"`
+		}{res, problems}
+		if err := writeJSON(stdout, out); err != nil {
 			return err
 		}
 	} else {
@@ -118,12 +146,19 @@ func auditVerifyRun(c *common, path string, stdout, stderr io.Writer) error {
 		for _, f := range res.Findings {
 			fmt.Fprintf(stdout, "%s: %s\n", path, f)
 		}
+		for _, p := range problems {
+			fmt.Fprintf(stdout, "%s: strict: %s\n", path, p)
+		}
 		if res.OK() {
 			fmt.Fprintln(stdout, "chain intact")
 		}
 	}
 	if !res.OK() {
 		fmt.Fprintf(stderr, "phicrypt: audit log %s: %d finding(s)\n", path, len(res.Findings))
+		return errFinding
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stderr, "phicrypt: audit log %s: --strict: %s\n", path, strings.Join(problems, "; "))
 		return errFinding
 	}
 	return nil

@@ -120,7 +120,7 @@ func TestKeysLifecycle(t *testing.T) {
 			}
 			noKeyMaterial(t, dsn, kek, text)
 
-			// rotate one column's data and index keys.
+			// rotate one column's data keys (both formats) and index keys.
 			code, out, stderr = runPhicrypt(t, "keys", "rotate", "--db", dsn, "--schema", schema, "--kek", kek, "--table", "patients", "--column", "ssn", "--json")
 			var rot struct {
 				Rotated []struct {
@@ -133,7 +133,7 @@ func TestKeysLifecycle(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &rot); err != nil || code != 0 {
 				t.Fatalf("rotate: exit %d %v: %s", code, err, stderr)
 			}
-			if len(rot.Rotated) != 2 || rot.Rotated[0].Scope != "patients.ssn" || rot.Rotated[0].Purpose != "value" || rot.Rotated[1].Purpose != "index" {
+			if len(rot.Rotated) != 3 || rot.Rotated[0].Scope != "patients.ssn" || rot.Rotated[0].Purpose != "value" || rot.Rotated[1].Purpose != "seal-private" || rot.Rotated[2].Purpose != "index" {
 				t.Fatalf("rotated %+v", rot.Rotated)
 			}
 			if !strings.Contains(strings.Join(rot.Notes, " "), "phicrypt reindex") {
@@ -142,8 +142,8 @@ func TestKeysLifecycle(t *testing.T) {
 			_, l, _ = listKeysets(t, dsn, kek)
 			for _, k := range l.Keysets {
 				n := 1
-				if k.Scope == "patients.ssn" && (k.Purpose == "value" || k.Purpose == "index") {
-					n = 2 // keys rotate does not rotate write-only sealing keysets
+				if k.Scope == "patients.ssn" {
+					n = 2 // every keyset of the column, the public sealing keyset following the private one
 				}
 				if len(k.Keys) != n {
 					t.Errorf("%s %s: %d keys after rotating ssn", k.Scope, k.Purpose, len(k.Keys))

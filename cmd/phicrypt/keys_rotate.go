@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,21 +13,29 @@ import (
 	"github.com/phicrypt/phicrypt/sqlwrap"
 )
 
-const keysRotateUsage = `usage: phicrypt keys rotate --db DSN --schema FILE --kek URI [--table T [--column C | --index I]] [--purpose value|index] [--reindex] [--json]
+const keysRotateUsage = `usage: phicrypt keys rotate --db DSN --schema FILE --kek URI [--table T [--column C | --index I]] [--purpose value|seal|index] [--reindex] [--json]
 
 Adds a new primary key to each selected keyset: every keyset of the
 schema, of one table (--table), of one protected column (--column), or the
 index keyset of one index (--index: an equality, prefix or substring index
-of a column, or a compound index). --purpose value or index narrows the
-selection to data keys or index keys.
+of a column, or a compound index). --purpose narrows the selection: value
+to the data keys of both formats (the value keyset and the write-only
+sealing keyset), seal to the write-only sealing keyset alone, index to
+index keys.
 
 Nothing already stored changes. Values sealed under an old data key keep
 opening; move them to the new key with phicrypt reencrypt before retiring
-the old one. Rows keep their tokens under an old index key, and queries
-ask both keys, until the tokens are rewritten: with --reindex, keys rotate
-does it at once (sqlwrap DB.RotateIndexKey: rotate, wait for other
-processes to see the new key, rewrite every row's tokens, retire the old
-index keys); without it, run phicrypt reindex.
+the old one. Rotating a write-only sealing keyset (seal-private) adds a
+new HPKE key pair as primary and publishes its public half (seal-public):
+principals that may seal but not open seal to the new public key within
+their check interval, and values they sealed before keep opening with the
+old private key, which stays in the keyset (phicrypt reencrypt rewrites
+them as version 1 under the primary data key). Rows keep their tokens
+under an old index key, and queries ask both keys, until the tokens are
+rewritten: with --reindex, keys rotate does it at once (sqlwrap
+DB.RotateIndexKey: rotate, wait for other processes to see the new key,
+rewrite every row's tokens, retire the old index keys); without it, run
+phicrypt reindex.
 
 `
 
@@ -38,7 +47,7 @@ func keysRotate(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&sel.table, "table", "", "rotate the keysets of table `T` only")
 	fs.StringVar(&sel.column, "column", "", "rotate the keysets of protected column `C` of --table only")
 	fs.StringVar(&sel.index, "index", "", "rotate the index keyset of index `I` of --table only")
-	fs.StringVar(&sel.purpose, "purpose", "", "rotate only data keys (`value`) or index keys (index)")
+	fs.StringVar(&sel.purpose, "purpose", "", "rotate only data keys of both formats (`value`), write-only sealing keys (seal) or index keys (index)")
 	reindex := fs.Bool("reindex", false, "rewrite every row's tokens under the new index keys and retire the old ones")
 	wait := fs.Duration("wait", 0, "with --reindex: how long other processes get to see a new index key before the rewrite (default twice the keyring's check interval)")
 	if err := parse(fs, keysRotateUsage, args, stderr); err != nil {
@@ -66,23 +75,27 @@ type rotateTarget struct {
 // targets lists the keysets the flags name, each once.
 func (sel *rotateSelection) targets(s *sqlwrap.Schema) ([]rotateTarget, error) {
 	var want []cipher.Purpose
+	// A column's data keys are its value keyset and its write-only
+	// sealing keyset (whose public half follows the private one).
 	switch sel.purpose {
 	case "":
-		want = []cipher.Purpose{cipher.PurposeValue, cipher.PurposeIndex}
+		want = []cipher.Purpose{cipher.PurposeValue, cipher.PurposeSealPrivate, cipher.PurposeIndex}
 	case "value":
-		want = []cipher.Purpose{cipher.PurposeValue}
+		want = []cipher.Purpose{cipher.PurposeValue, cipher.PurposeSealPrivate}
+	case "seal":
+		want = []cipher.Purpose{cipher.PurposeSealPrivate}
 	case "index":
 		want = []cipher.Purpose{cipher.PurposeIndex}
 	default:
-		return nil, usagef("--purpose must be value or index, got %q", sel.purpose)
+		return nil, usagef("--purpose must be value, seal or index, got %q", sel.purpose)
 	}
 	switch {
 	case (sel.column != "" || sel.index != "") && sel.table == "":
 		return nil, usagef("--column and --index need --table")
 	case sel.column != "" && sel.index != "":
 		return nil, usagef("give --column or --index, not both")
-	case sel.index != "" && sel.purpose == "value":
-		return nil, usagef("--index selects an index keyset: --purpose value does not apply")
+	case sel.index != "" && (sel.purpose == "value" || sel.purpose == "seal"):
+		return nil, usagef("--index selects an index keyset: --purpose %s does not apply", sel.purpose)
 	case sel.index != "":
 		want = []cipher.Purpose{cipher.PurposeIndex}
 	}
@@ -130,7 +143,7 @@ func (sel *rotateSelection) targets(s *sqlwrap.Schema) ([]rotateTarget, error) {
 				}
 			case sel.column == "" || sel.column == col.Name:
 				found = found || sel.column == col.Name
-				add(scope, t.Name, col.Name, cipher.PurposeValue, cipher.PurposeIndex)
+				add(scope, t.Name, col.Name, cipher.PurposeValue, cipher.PurposeSealPrivate, cipher.PurposeIndex)
 			}
 		}
 		for _, ci := range t.Compound {
@@ -172,12 +185,23 @@ func runKeysRotate(ctx context.Context, c *common, sel *rotateSelection, reindex
 		return err
 	}
 	defer sqldb.Close()
-	// Every keyset must open under --kek before any is rotated.
+	// Every keyset must open under --kek before any is rotated. A store
+	// written before write-only sealing existed has no sealing keysets
+	// (phicrypt keys init creates them): those are skipped, with a note,
+	// unless --purpose seal asked for them alone.
+	var notes []string
+	kept := targets[:0]
 	for _, t := range targets {
 		if _, err := ring.Keys(ctx, t.scope, t.purpose); err != nil {
+			if t.purpose == cipher.PurposeSealPrivate && sel.purpose != "seal" && errors.Is(err, cipher.ErrKeysetMissing) {
+				notes = append(notes, fmt.Sprintf("%s has no write-only sealing keyset to rotate (phicrypt keys init creates it)", t.scope))
+				continue
+			}
 			return cliErrorf("keyset %s (%s): %w", t.scope, t.purpose, err)
 		}
+		kept = append(kept, t)
 	}
+	targets = kept
 	var db *sqlwrap.DB
 	if reindex {
 		if db, err = sqlwrap.Open(sqldb, dialect, s, ring); err != nil {
@@ -189,8 +213,7 @@ func runKeysRotate(ctx context.Context, c *common, sel *rotateSelection, reindex
 		}
 	}
 	var res []rotated
-	var notes []string
-	valueNote, indexNote := false, false
+	valueNote, sealNote, indexNote := false, false, false
 	for _, t := range targets {
 		r := rotated{Scope: t.scope, Purpose: t.purpose.String()}
 		if reindex && t.purpose == cipher.PurposeIndex {
@@ -214,12 +237,16 @@ func runKeysRotate(ctx context.Context, c *common, sel *rotateSelection, reindex
 			}
 			r.KeyID = id
 			valueNote = valueNote || t.purpose == cipher.PurposeValue
+			sealNote = sealNote || t.purpose == cipher.PurposeSealPrivate
 			indexNote = indexNote || t.purpose == cipher.PurposeIndex
 		}
 		res = append(res, r)
 	}
 	if valueNote {
 		notes = append(notes, "values sealed before keep their old data key (they still open); phicrypt reencrypt moves them to the new one, after which phicrypt keys retire retires the old key")
+	}
+	if sealNote {
+		notes = append(notes, "the new write-only sealing key's public half is published: principals that may seal but not open use it within their check interval, and values they sealed before still open with the old private key")
 	}
 	if indexNote {
 		notes = append(notes, "rows keep their tokens under the old index key, and queries ask both keys, until phicrypt reindex (or keys rotate --reindex, sqlwrap DB.RotateIndexKey) rewrites them; only then can the old key be retired")
