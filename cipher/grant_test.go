@@ -307,3 +307,35 @@ func TestPublicHalfRepublished(t *testing.T) {
 		t.Fatalf("sealed to the republished public half: %v, %v", v, err)
 	}
 }
+
+// TestKeysOutsideGrantNotRead: listing the keys of a keyset the grant
+// does not cover is refused before the store is read.
+func TestKeysOutsideGrantNotRead(t *testing.T) {
+	ctx := context.Background()
+	kek := newLocalKEK(t)
+	mem := cipher.NewMemStore()
+	admin := newRing(t, kek, mem)
+	for _, p := range []cipher.Purpose{cipher.PurposeValue, cipher.PurposeIndex, cipher.PurposeSealPrivate} {
+		if _, err := admin.CreateKeyset(ctx, "patients.ssn", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store := &countingStore{Store: mem}
+	importer, err := cipher.NewKeyring(cipher.Config{KEK: kek, Store: store,
+		Grant: &cipher.Grant{Principal: "loader", Role: "importer", Default: cipher.PermEncrypt | cipher.PermIndex}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []cipher.Purpose{cipher.PurposeValue, cipher.PurposeSealPrivate} {
+		before := store.gets.Load()
+		if _, err := importer.Keys(ctx, "patients.ssn", p); !errors.Is(err, cipher.ErrNotPermitted) {
+			t.Fatalf("importer lists the %v keys: %v", p, err)
+		}
+		if n := store.gets.Load() - before; n != 0 {
+			t.Errorf("listing the %v keys read the store %d times", p, n)
+		}
+	}
+	if keys, err := importer.Keys(ctx, "patients.ssn", cipher.PurposeIndex); err != nil || len(keys) != 1 {
+		t.Fatalf("importer index keys: %v, %v", keys, err)
+	}
+}

@@ -190,6 +190,10 @@ type KeyInfo struct {
 // holds it now (one unwrap).
 func (r *Keyring) Keys(ctx context.Context, scope string, p Purpose) ([]KeyInfo, error) {
 	fail := func(err error) ([]KeyInfo, error) { return nil, &Error{Op: "list keys", Scope: scope, Err: err} }
+	// A keyset outside the grant is not even read from the store.
+	if err := r.permit(scope, p); err != nil {
+		return fail(err)
+	}
 	rec, err := r.get(ctx, scope, p)
 	if err != nil {
 		return fail(missing(recordKey{scope, p}, err))

@@ -64,6 +64,7 @@ var errorClasses = []struct {
 	{ErrReencryptIncomplete, "reencrypt_incomplete", true},
 	{cipher.ErrValueTooLong, "value_too_long", true},
 	{keyprovider.ErrAccessDenied, "access_denied", true},
+	{cipher.ErrNotPermitted, "not_permitted", true},
 	{ErrNotFound, "not_found", false},
 	{ErrMissingColumn, "missing_column", false},
 	{cipher.ErrTampered, "tampered", false},

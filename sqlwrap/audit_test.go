@@ -224,6 +224,7 @@ func TestAuditOutcome(t *testing.T) {
 		{&Error{Op: "find", Table: "t", Err: ErrUnsupported}, "refused", "unsupported"},
 		{&Error{Op: "get", Table: "t", Err: ErrNotFound}, "error", "not_found"},
 		{context.Canceled, "error", "canceled"},
+		{&Error{Op: "find", Table: "t", Column: "ssn", Err: ErrNotPermitted}, "refused", "not_permitted"},
 		{errors.New("value 123-45-6789 broke"), "error", "error"},
 	} {
 		o, r := AuditOutcome(c.err)
