@@ -208,10 +208,9 @@ func population(t testing.TB, n int, seed uint64) (a, b []Identifiers, applied [
 }
 
 type evalRow struct {
-	key                 string
-	bothSites, matched  int
-	falsePairs          int
-	falseNotTrueMatched int
+	key                string
+	bothSites, matched int
+	falsePairs         int
 }
 
 // evaluate tokenises both sites and counts, per match key and for any
