@@ -100,6 +100,25 @@ func BenchmarkObliviousLoopback(b *testing.B) {
 	reportTokens(b, len(encs))
 }
 
+// BenchmarkObliviousOffline is one guess of someone who holds both the
+// evaluator key and the network key and so can compute tokens offline:
+// the OPRF with the input in the clear, then the network key.
+func BenchmarkObliviousOffline(b *testing.B) {
+	e := benchEncodings(b, 1)[0]
+	ev := testEvaluator(b)
+	site, _ := NewObliviousSite(testNetworkKey)
+	for i := 0; i < b.N; i++ {
+		out, err := ev.fullEvaluate(e.Bytes)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := site.token(e.Key, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportTokens(b, 1)
+}
+
 // BenchmarkTwoKey is the cost of one two-key token (site and central
 // halves) under several stretches: with both keys, the cost of one guess
 // of a brute-force search. docs/LINKAGE.md quotes it.

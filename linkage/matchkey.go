@@ -1,7 +1,6 @@
 package linkage
 
 import (
-	"bytes"
 	"encoding/binary"
 	"regexp"
 	"strings"
@@ -222,6 +221,3 @@ func appendLP[T string | []byte](b []byte, x T) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(x)))
 	return append(b, x...)
 }
-
-// Equal reports whether two encodings are the same bytes.
-func (e Encoded) Equal(o Encoded) bool { return e.Key == o.Key && bytes.Equal(e.Bytes, o.Bytes) }

@@ -101,6 +101,7 @@ func encodeElements(els []group.Element) ([][]byte, error) {
 type ObliviousSite struct {
 	networkKey []byte
 	client     oprf.Client
+	stretch    *Stretch
 }
 
 // NewObliviousSite returns a site with the 32-byte network key.
@@ -109,6 +110,24 @@ func NewObliviousSite(networkKey []byte) (*ObliviousSite, error) {
 		return nil, errorf("network key must be %d bytes: %w", KeySize, ErrBadKey)
 	}
 	return &ObliviousSite{networkKey: append([]byte(nil), networkKey...), client: oprf.NewClient(suite)}, nil
+}
+
+// NewStretchedObliviousSite is NewObliviousSite with the OPRF output
+// stretched before the network key is applied. Against the evaluator or a
+// site alone the stretch adds nothing (neither can check a guess offline);
+// it is the cost per guess left to someone who holds both the evaluator
+// key and the network key. Every site of a network must use the same
+// stretch.
+func NewStretchedObliviousSite(networkKey []byte, st Stretch) (*ObliviousSite, error) {
+	if err := st.Validate(); err != nil {
+		return nil, err
+	}
+	s, err := NewObliviousSite(networkKey)
+	if err != nil {
+		return nil, err
+	}
+	s.stretch = &st
+	return s, nil
 }
 
 // Blinded is a batch of blinded encodings waiting for their evaluation.
@@ -161,7 +180,9 @@ func (s *ObliviousSite) Finalize(b *Blinded, evaluated [][]byte) ([]Token, error
 	}
 	toks := make([]Token, len(outs))
 	for i, o := range outs {
-		toks[i] = s.token(b.keys[i], o)
+		if toks[i], err = s.token(b.keys[i], o); err != nil {
+			return nil, err
+		}
 	}
 	return toks, nil
 }
@@ -189,10 +210,23 @@ func (s *ObliviousSite) outputs(b *Blinded, evaluated [][]byte) ([][]byte, error
 	return outs, nil
 }
 
-func (s *ObliviousSite) token(key string, oprfOutput []byte) Token {
+// token is HMAC-SHA256(network key, label | lp(key) | lp(output)), or
+// with a stretch HMAC-SHA256(network key, label | lp(key) |
+// lp(stretch parameters) | lp(Stretch(output, salt = label | lp(key) |
+// lp(stretch parameters)))).
+func (s *ObliviousSite) token(key string, oprfOutput []byte) (Token, error) {
+	msg := appendLP([]byte(obliviousLabel), key)
+	if s.stretch != nil {
+		msg = appendLP(msg, s.stretch.String())
+		st, err := s.stretch.derive(oprfOutput, msg)
+		if err != nil {
+			return Token{}, err
+		}
+		oprfOutput = st
+	}
 	m := hmac.New(sha256.New, s.networkKey)
-	m.Write(appendLP(appendLP([]byte(obliviousLabel), key), oprfOutput))
+	m.Write(appendLP(msg, oprfOutput))
 	t := Token{Key: key}
 	m.Sum(t.Value[:0])
-	return t
+	return t, nil
 }

@@ -3,7 +3,9 @@ package linkage
 import (
 	"crypto/pbkdf2"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"strings"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -41,6 +43,28 @@ func (s Stretch) String() string {
 		return fmt.Sprintf("%s:i=%d", s.Algorithm, s.Iterations)
 	}
 	return fmt.Sprintf("%s:t=%d,m=%d,p=%d", s.Algorithm, s.Iterations, s.MemoryKiB, s.Threads)
+}
+
+// ParseStretch reads the String form back: "pbkdf2-sha256:i=N" or
+// "argon2id:t=N,m=KIB,p=N".
+func ParseStretch(spec string) (Stretch, error) {
+	alg, params, _ := strings.Cut(spec, ":")
+	var s Stretch
+	var err error
+	switch alg {
+	case StretchPBKDF2:
+		s.Algorithm = alg
+		_, err = fmt.Sscanf(params, "i=%d", &s.Iterations)
+	case StretchArgon2id:
+		s.Algorithm = alg
+		_, err = fmt.Sscanf(params, "t=%d,m=%d,p=%d", &s.Iterations, &s.MemoryKiB, &s.Threads)
+	default:
+		err = errors.New("unknown algorithm")
+	}
+	if err != nil || s.String() != spec {
+		return Stretch{}, errorf("stretch %q: want %s:i=N or %s:t=N,m=KIB,p=N: %w", spec, StretchPBKDF2, StretchArgon2id, ErrBadConfig)
+	}
+	return s, s.Validate()
 }
 
 // Validate checks the parameters.

@@ -211,3 +211,40 @@ func TestStretchValidate(t *testing.T) {
 		t.Error("short site key accepted")
 	}
 }
+
+func TestStretchedOblivious(t *testing.T) {
+	ev := testEvaluator(t)
+	e := []Encoded{{Key: "ssn", Bytes: []byte("x")}}
+	plain, _ := NewObliviousSite(testNetworkKey)
+	s1, err := NewStretchedObliviousSite(testNetworkKey, cheapStretch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := NewStretchedObliviousSite(testNetworkKey, cheapStretch)
+	s3, _ := NewStretchedObliviousSite(testNetworkKey, Stretch{Algorithm: StretchPBKDF2, Iterations: 11})
+	a, b := oblivious(t, s1, ev, e)[0], oblivious(t, s2, ev, e)[0]
+	if a != b {
+		t.Error("two sites with the same stretch disagree")
+	}
+	if a == oblivious(t, plain, ev, e)[0] || a == oblivious(t, s3, ev, e)[0] {
+		t.Error("the stretch does not change the token")
+	}
+	if _, err := NewStretchedObliviousSite(testNetworkKey, Stretch{}); !errors.Is(err, ErrBadConfig) {
+		t.Errorf("empty stretch: %v", err)
+	}
+}
+
+func TestParseStretch(t *testing.T) {
+	for _, s := range []Stretch{DefaultStretch, cheapStretch, {Algorithm: StretchArgon2id, Iterations: 3, MemoryKiB: 65536, Threads: 4}} {
+		got, err := ParseStretch(s.String())
+		if err != nil || got != s {
+			t.Errorf("ParseStretch(%q) = %+v, %v", s.String(), got, err)
+		}
+	}
+	for _, bad := range []string{"", "none", "scrypt:n=1", "pbkdf2-sha256", "pbkdf2-sha256:i=0", "pbkdf2-sha256:i=01",
+		"argon2id:t=1,m=4,p=1", "argon2id:t=1,m=64", "argon2id:t=1,m=64,p=1,x", "pbkdf2-sha256:i=5 "} {
+		if _, err := ParseStretch(bad); !errors.Is(err, ErrBadConfig) {
+			t.Errorf("ParseStretch(%q) = %v", bad, err)
+		}
+	}
+}

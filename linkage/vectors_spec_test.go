@@ -64,4 +64,13 @@ func TestVectorsFollowTheSpec(t *testing.T) {
 	if hex.EncodeToString(otok) != ssn.Oblivious {
 		t.Errorf("oblivious token %x, vectors %s", otok, ssn.Oblivious)
 	}
+	msg := lp(lp([]byte("phicrypt-linkage oblivious"), "ssn"), "pbkdf2-sha256:i=1000")
+	st, err := pbkdf2.Key(sha256.New, string(unhex(t, ssn.Output)), msg, 1000, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stok := mac(unhex(t, v.NetworkKey), lp(msg, string(st)))
+	if hex.EncodeToString(stok) != ssn.ObliviousStretched {
+		t.Errorf("stretched oblivious token %x, vectors %s", stok, ssn.ObliviousStretched)
+	}
 }

@@ -39,6 +39,9 @@ type katKey struct {
 	Evaluated string      `json:"evaluated_element"`
 	Output    string      `json:"oprf_output"`
 	Oblivious string      `json:"oblivious_token"`
+	// ObliviousStretched is the token of a site stretching the OPRF
+	// output with the first stretch of the vectors.
+	ObliviousStretched string `json:"oblivious_token_stretched"`
 }
 
 type katTwoKey struct {
@@ -71,6 +74,10 @@ func computeKAT(t *testing.T) kat {
 		t.Fatal(err)
 	}
 	site, _ := NewObliviousSite(testNetworkKey)
+	stretched, err := NewStretchedObliviousSite(testNetworkKey, k.Stretches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 	central, _ := NewTwoKeyCentral(testCentralKey)
 	blind := suite.Group().NewScalar()
 	if err := blind.UnmarshalBinary(unhex(t, k.Blind)); err != nil {
@@ -119,6 +126,15 @@ func computeKAT(t *testing.T) kat {
 			kk.Evaluated = hex.EncodeToString(evaluated[0])
 			kk.Output = hex.EncodeToString(outs[0])
 			kk.Oblivious = toks[0].String()
+			sb, err := stretched.blind([]Encoded{e}, []oprf.Blind{blind})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stoks, err := stretched.Finalize(sb, evaluated)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kk.ObliviousStretched = stoks[0].String()
 			c.Keys = append(c.Keys, kk)
 		}
 		k.Cases = append(k.Cases, c)

@@ -264,14 +264,19 @@ func linkageServeRun(c *common, cfg linkage.ServerConfig, addr, keyPath, tokens,
 
 const linkageTokenizeUsage = `usage: phicrypt linkage tokenize --url URL --bearer-file FILE --network-key FILE
   --in CSV [--out CSV] [--match-keys FILE] [--id COLUMN] [--full-name COLUMN [--first-last]]
+  [--stretch SPEC]
 
 Reads a CSV whose header names the identifier fields of the match keys
 (default keys: ssn, last, first, dob, sex) and writes, per row, the --id
 column and one oblivious token per match key (lower-case hex; empty when a
 field of the key is missing). --full-name reads last and first name from
 one column, "Last, First" or "LAST FIRST" (--first-last: "First Last").
-Only blinded elements leave the site; the bearer token is read from a file
-so that it stays out of the process list.
+--stretch (e.g. argon2id:t=2,m=19456,p=1) stretches each OPRF output
+before the network key, so that whoever holds both the evaluator key and
+the network key pays that much per guess; every site of a network must
+give the same value (default: none). Only blinded elements leave the site;
+the bearer token is read from a file so that it stays out of the process
+list. The output maps the --id column to tokens: keep it at the site.
 
 `
 
@@ -286,6 +291,7 @@ func linkageTokenize(args []string, stdout, stderr io.Writer) int {
 	idCol := fs.String("id", "id", "the column copied to the output to join the tokens back")
 	fullName := fs.String("full-name", "", "a column holding the whole name")
 	firstLast := fs.Bool("first-last", false, "--full-name without a comma is First Last (default Last First)")
+	stretch := fs.String("stretch", "", "stretch of the OPRF output, e.g. argon2id:t=2,m=19456,p=1 (default none)")
 	if err := parse(fs, linkageTokenizeUsage, args, stderr); err != nil {
 		return exit(err, stderr)
 	}
@@ -293,13 +299,13 @@ func linkageTokenize(args []string, stdout, stderr io.Writer) int {
 		return exit(usagef("--url, --bearer-file, --network-key and --in are required"), stderr)
 	}
 	opts := tokenizeOpts{url: *url, bearerFile: *bearerFile, networkKey: *networkKey, in: *in, out: *out,
-		keysFile: *keysFile, idCol: *idCol, fullName: *fullName, lastFirst: !*firstLast}
+		keysFile: *keysFile, idCol: *idCol, fullName: *fullName, lastFirst: !*firstLast, stretch: *stretch}
 	return exit(linkageTokenizeRun(opts, stdout), stderr)
 }
 
 type tokenizeOpts struct {
-	url, bearerFile, networkKey, in, out, keysFile, idCol, fullName string
-	lastFirst                                                       bool
+	url, bearerFile, networkKey, in, out, keysFile, idCol, fullName, stretch string
+	lastFirst                                                                bool
 }
 
 func linkageTokenizeRun(o tokenizeOpts, stdout io.Writer) error {
@@ -326,6 +332,13 @@ func linkageTokenizeRun(o tokenizeOpts, stdout io.Writer) error {
 		return err
 	}
 	site, err := linkage.NewObliviousSite(nk)
+	if o.stretch != "" {
+		st, perr := linkage.ParseStretch(o.stretch)
+		if perr != nil {
+			return perr
+		}
+		site, err = linkage.NewStretchedObliviousSite(nk, st)
+	}
 	if err != nil {
 		return err
 	}

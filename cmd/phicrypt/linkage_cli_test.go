@@ -183,10 +183,14 @@ func TestLinkageCLIRateLimitAndUsage(t *testing.T) {
 	runOK(t, "linkage", "keygen", "--network", "--out", p("network.key"))
 	tok := strings.TrimSpace(runOK(t, "linkage", "token", "--principal", "site-a", "--tokens", p("tokens.txt")))
 	writeLinkageFile(t, p("a.bearer"), tok)
-	url, _ := startLinkageServe(t, "--key", p("evaluator.key"), "--tokens", p("tokens.txt"), "--rate", "0.01", "--burst", "3")
+	url, _ := startLinkageServe(t, "--key", p("evaluator.key"), "--tokens", p("tokens.txt"), "--rate", "0.01", "--burst", "4")
 	writeLinkageFile(t, p("a.csv"), "id,ssn\n1,123-45-6788\n2,123-45-6787\n")
 	args := []string{"linkage", "tokenize", "--url", url, "--bearer-file", p("a.bearer"), "--network-key", p("network.key"), "--in", p("a.csv")}
-	runOK(t, args...)
+	plain := runOK(t, args...)
+	stretched := runOK(t, append(args, "--stretch", "pbkdf2-sha256:i=10")...)
+	if plain == stretched || len(strings.Split(strings.TrimSpace(stretched), "\n")) != 3 {
+		t.Errorf("stretched tokens:\n%s\nplain:\n%s", stretched, plain)
+	}
 	var out, errb bytes.Buffer
 	if code := run(args, &out, &errb); code != exitFinding || !strings.Contains(errb.String(), "rate limited") {
 		t.Errorf("second run: exit %d, %q", code, errb.String())
@@ -206,6 +210,7 @@ func TestLinkageCLIRateLimitAndUsage(t *testing.T) {
 		{[]string{"linkage", "token", "--principal", "site-a", "--tokens", p("tokens.txt")}, exitFinding, "listed twice"},
 		{[]string{"linkage", "token", "--principal", "a b", "--tokens", p("tokens.txt")}, exitFinding, "principal"},
 		{[]string{"linkage", "tokenize", "--url", url}, exitUsage, "required"},
+		{append(args, "--stretch", "scrypt"), exitFinding, "invalid configuration"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(c.args, &out, &errb)
