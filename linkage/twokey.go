@@ -25,9 +25,11 @@ const (
 )
 
 // TwoKeySite is the site's half of the two-key mode (MPOG's Blinded Record
-// Index): a keyed, stretched PRF of the encoding. Its output identifies
-// the patient to whoever holds the site key: send it only to the central
-// service.
+// Index): a keyed, stretched PRF of the encoding. The site key is shared
+// by every site of a network (else the same patient would get different
+// values at two sites) and never held by the central service. Its output
+// identifies the patient to whoever holds the site key: send it only to
+// the central service.
 type TwoKeySite struct {
 	key     []byte
 	stretch Stretch
