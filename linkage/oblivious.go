@@ -51,15 +51,11 @@ func (e *Evaluator) Evaluate(blinded [][]byte) ([][]byte, error) {
 	if len(blinded) == 0 {
 		return nil, errorf("no elements: %w", ErrProtocol)
 	}
-	req := &oprf.EvaluationRequest{Elements: make([]oprf.Blinded, len(blinded))}
-	for i, b := range blinded {
-		el, err := decodeElement(b)
-		if err != nil {
-			return nil, err
-		}
-		req.Elements[i] = el
+	els, err := decodeElements(blinded)
+	if err != nil {
+		return nil, err
 	}
-	ev, err := e.server.Evaluate(req)
+	ev, err := e.server.Evaluate(&oprf.EvaluationRequest{Elements: els})
 	if err != nil {
 		return nil, errorf("evaluate: %w", ErrProtocol)
 	}
@@ -81,6 +77,18 @@ func decodeElement(b []byte) (group.Element, error) {
 		return nil, errorf("element is not a valid non-identity %s element: %w", SuiteID, ErrProtocol)
 	}
 	return el, nil
+}
+
+func decodeElements(bs [][]byte) ([]group.Element, error) {
+	els := make([]group.Element, len(bs))
+	for i, b := range bs {
+		el, err := decodeElement(b)
+		if err != nil {
+			return nil, err
+		}
+		els[i] = el
+	}
+	return els, nil
 }
 
 func encodeElements(els []group.Element) ([][]byte, error) {
@@ -195,15 +203,11 @@ func (s *ObliviousSite) outputs(b *Blinded, evaluated [][]byte) ([][]byte, error
 	if len(evaluated) != len(b.Elements) {
 		return nil, errorf("%d evaluated elements for %d blinded: %w", len(evaluated), len(b.Elements), ErrProtocol)
 	}
-	ev := &oprf.Evaluation{Elements: make([]oprf.Evaluated, len(evaluated))}
-	for i, x := range evaluated {
-		el, err := decodeElement(x)
-		if err != nil {
-			return nil, err
-		}
-		ev.Elements[i] = el
+	els, err := decodeElements(evaluated)
+	if err != nil {
+		return nil, err
 	}
-	outs, err := s.client.Finalize(b.fin, ev)
+	outs, err := s.client.Finalize(b.fin, &oprf.Evaluation{Elements: els})
 	if err != nil {
 		return nil, errorf("finalize: %w", ErrProtocol)
 	}

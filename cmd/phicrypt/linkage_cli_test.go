@@ -90,17 +90,26 @@ func readCSV(t *testing.T, path string) []string {
 	return strings.Split(strings.TrimSpace(string(b)), "\n")
 }
 
-func TestLinkageCLITwoSites(t *testing.T) {
+// linkageKeys makes, in a temporary folder, an evaluator key, a network
+// key and a token file admitting the principals, each bearer token in
+// PRINCIPAL.bearer; it returns the folder's path function.
+func linkageKeys(t *testing.T, principals ...string) func(string) string {
 	dir := t.TempDir()
 	p := func(n string) string { return filepath.Join(dir, n) }
 	runOK(t, "linkage", "keygen", "--out", p("evaluator.key"))
 	runOK(t, "linkage", "keygen", "--network", "--out", p("network.key"))
-	tokA := strings.TrimSpace(runOK(t, "linkage", "token", "--principal", "site-a", "--tokens", p("tokens.txt")))
-	tokB := strings.TrimSpace(runOK(t, "linkage", "token", "--principal", "site-b", "--tokens", p("tokens.txt")))
-	writeLinkageFile(t, p("a.bearer"), tokA+"\n")
-	writeLinkageFile(t, p("b.bearer"), tokB)
+	for _, pr := range principals {
+		tok := runOK(t, "linkage", "token", "--principal", pr, "--tokens", p("tokens.txt"))
+		writeLinkageFile(t, p(pr+".bearer"), tok)
+	}
+	return p
+}
+
+func TestLinkageCLITwoSites(t *testing.T) {
+	p := linkageKeys(t, "site-a", "site-b")
+	tokA, _ := os.ReadFile(p("site-a.bearer"))
 	tf, _ := os.ReadFile(p("tokens.txt"))
-	if strings.Contains(string(tf), tokA) || strings.Count(string(tf), "sha256:") != 2 {
+	if strings.Contains(string(tf), strings.TrimSpace(string(tokA))) || strings.Count(string(tf), "sha256:") != 2 {
 		t.Fatalf("token file %q", tf)
 	}
 	url, stderr := startLinkageServe(t, "--key", p("evaluator.key"), "--tokens", p("tokens.txt"),
@@ -116,9 +125,9 @@ func TestLinkageCLITwoSites(t *testing.T) {
 	writeLinkageFile(t, p("b.csv"), "mrn,name,dob,sex,ssn\n"+
 		"B7,\"SMITH, JOHN\",11/30/1975,male,\n"+
 		"B9,NUNEZ MARIA,03/07/1980,female,123456788\n")
-	runOK(t, "linkage", "tokenize", "--url", url, "--bearer-file", p("a.bearer"), "--network-key", p("network.key"),
+	runOK(t, "linkage", "tokenize", "--url", url, "--bearer-file", p("site-a.bearer"), "--network-key", p("network.key"),
 		"--in", p("a.csv"), "--out", p("a.tokens.csv"))
-	runOK(t, "linkage", "tokenize", "--url", url, "--bearer-file", p("b.bearer"), "--network-key", p("network.key"),
+	runOK(t, "linkage", "tokenize", "--url", url, "--bearer-file", p("site-b.bearer"), "--network-key", p("network.key"),
 		"--in", p("b.csv"), "--out", p("b.tokens.csv"), "--id", "mrn", "--full-name", "name")
 	a, b := readCSV(t, p("a.tokens.csv")), readCSV(t, p("b.tokens.csv"))
 	if a[0] != "id,ssn,name_dob_sex,phonetic_dob" || b[0] != "mrn,ssn,name_dob_sex,phonetic_dob" || len(a) != 4 || len(b) != 3 {
@@ -177,15 +186,10 @@ func TestLinkageCLITwoSites(t *testing.T) {
 }
 
 func TestLinkageCLIRateLimitAndUsage(t *testing.T) {
-	dir := t.TempDir()
-	p := func(n string) string { return filepath.Join(dir, n) }
-	runOK(t, "linkage", "keygen", "--out", p("evaluator.key"))
-	runOK(t, "linkage", "keygen", "--network", "--out", p("network.key"))
-	tok := strings.TrimSpace(runOK(t, "linkage", "token", "--principal", "site-a", "--tokens", p("tokens.txt")))
-	writeLinkageFile(t, p("a.bearer"), tok)
+	p := linkageKeys(t, "site-a")
 	url, _ := startLinkageServe(t, "--key", p("evaluator.key"), "--tokens", p("tokens.txt"), "--rate", "0.01", "--burst", "4")
 	writeLinkageFile(t, p("a.csv"), "id,ssn\n1,123-45-6788\n2,123-45-6787\n")
-	args := []string{"linkage", "tokenize", "--url", url, "--bearer-file", p("a.bearer"), "--network-key", p("network.key"), "--in", p("a.csv")}
+	args := []string{"linkage", "tokenize", "--url", url, "--bearer-file", p("site-a.bearer"), "--network-key", p("network.key"), "--in", p("a.csv")}
 	plain := runOK(t, args...)
 	stretched := runOK(t, append(args, "--stretch", "pbkdf2-sha256:i=10")...)
 	if plain == stretched || len(strings.Split(strings.TrimSpace(stretched), "\n")) != 3 {
