@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/csv"
 	"errors"
 	"flag"
@@ -139,6 +141,7 @@ func linkageTokenRun(principal, path string, stdout io.Writer) error {
 
 const linkageServeUsage = `usage: phicrypt linkage serve --addr HOST:PORT --key FILE --tokens FILE
   [--audit-log FILE [--kek URI]] [--rate N] [--burst N] [--max-batch N]
+  [--tls-cert FILE --tls-key FILE]
 
 Runs the central evaluator of oblivious linkage tokens (RFC 9497 OPRF,
 ristretto255-SHA512): POST /v1/evaluate with "Authorization: Bearer
@@ -147,9 +150,10 @@ TOKEN" and blinded elements; it never sees an identifier. Each site
 limit), at most --burst at once; every element is one guess of an
 identifier. Every request is written to the audit log (op "linkage",
 action "evaluate", principal, count of elements, outcome; never an
-element), checkpointed with --kek (or PHICRYPT_KEK) if given. Serve it
-behind TLS: the bearer tokens travel in the clear otherwise. Stops on
-Ctrl-C or SIGTERM.
+element), checkpointed with --kek (or PHICRYPT_KEK) if given. With
+--tls-cert and --tls-key it serves HTTPS; otherwise serve it behind a TLS
+proxy, since the bearer tokens travel in the clear over plain HTTP. Stops
+on Ctrl-C or SIGTERM.
 
 `
 
@@ -170,8 +174,14 @@ func linkageServe(args []string, stdout, stderr io.Writer) int {
 	rateN := fs.Float64("rate", 10, "elements per second per site (0: no limit)")
 	burst := fs.Int("burst", 0, "elements a site may send at once (default: the rate, at least 1)")
 	maxBatch := fs.Int("max-batch", linkage.DefaultMaxBatch, "most elements per request")
+	var tc tlsFiles
+	fs.StringVar(&tc.cert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain)")
+	fs.StringVar(&tc.key, "tls-key", "", "the PEM private key of --tls-cert")
 	if err := parse(fs, linkageServeUsage, args, stderr); err != nil {
 		return exit(err, stderr)
+	}
+	if (tc.cert == "") != (tc.key == "") {
+		return exit(usagef("--tls-cert and --tls-key go together"), stderr)
 	}
 	if *keyPath == "" || *tokens == "" {
 		return exit(usagef("--key FILE and --tokens FILE are required"), stderr)
@@ -183,10 +193,13 @@ func linkageServe(args []string, stdout, stderr io.Writer) int {
 		c.kek = os.Getenv("PHICRYPT_KEK")
 	}
 	cfg := linkage.ServerConfig{Rate: *rateN, Burst: *burst, MaxBatch: *maxBatch}
-	return exit(linkageServeRun(&c, cfg, *addr, *keyPath, *tokens, *auditLog, stderr), stderr)
+	return exit(linkageServeRun(&c, cfg, tc, *addr, *keyPath, *tokens, *auditLog, stderr), stderr)
 }
 
-func linkageServeRun(c *common, cfg linkage.ServerConfig, addr, keyPath, tokens, auditLog string, stderr io.Writer) error {
+// tlsFiles are serve's certificate and key files, both "" for plain HTTP.
+type tlsFiles struct{ cert, key string }
+
+func linkageServeRun(c *common, cfg linkage.ServerConfig, tc tlsFiles, addr, keyPath, tokens, auditLog string, stderr io.Writer) error {
 	ctx, stop := serveContext()
 	defer stop()
 	key, err := linkage.ReadKeyFile(keyPath, linkage.KeyFileEvaluator)
@@ -221,9 +234,20 @@ func linkageServeRun(c *common, cfg linkage.ServerConfig, addr, keyPath, tokens,
 	if err != nil {
 		return err
 	}
+	var cert tls.Certificate
+	if tc.cert != "" {
+		if cert, err = tls.LoadX509KeyPair(tc.cert, tc.key); err != nil {
+			return fmt.Errorf("phicrypt: TLS certificate: %w", err)
+		}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("phicrypt: listen: %w", err)
+	}
+	where := "http://" + ln.Addr().String()
+	if tc.cert != "" {
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		where = "https://" + ln.Addr().String()
 	}
 	hs := &http.Server{
 		Handler:           srv,
@@ -232,13 +256,15 @@ func linkageServeRun(c *common, cfg linkage.ServerConfig, addr, keyPath, tokens,
 		WriteTimeout:      30 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 	}
-	where := "http://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "phicrypt: linkage evaluator listening on %s (batch limit %d", where, srv.MaxBatch())
 	if cfg.Rate > 0 {
 		fmt.Fprintf(stderr, ", %g elements/s per site", cfg.Rate)
 	}
 	if auditLog == "" {
 		fmt.Fprint(stderr, ", no audit log")
+	}
+	if tc.cert == "" {
+		fmt.Fprint(stderr, ", plain HTTP")
 	}
 	fmt.Fprintln(stderr, ")")
 	if serveListening != nil {
@@ -264,7 +290,7 @@ func linkageServeRun(c *common, cfg linkage.ServerConfig, addr, keyPath, tokens,
 
 const linkageTokenizeUsage = `usage: phicrypt linkage tokenize --url URL --bearer-file FILE --network-key FILE
   --in CSV [--out CSV] [--match-keys FILE] [--id COLUMN] [--full-name COLUMN [--first-last]]
-  [--stretch SPEC]
+  [--stretch SPEC] [--ca FILE]
 
 Reads a CSV whose header names the identifier fields of the match keys
 (default keys: ssn, last, first, dob, sex) and writes, per row, the --id
@@ -276,7 +302,9 @@ before the network key, so that whoever holds both the evaluator key and
 the network key pays that much per guess; every site of a network must
 give the same value (default: none). Only blinded elements leave the site;
 the bearer token is read from a file so that it stays out of the process
-list. The output maps the --id column to tokens: keep it at the site.
+list. --ca trusts the PEM certificates of FILE for an https:// evaluator
+(default: the system's). The output maps the --id column to tokens: keep
+it at the site.
 
 `
 
@@ -292,6 +320,7 @@ func linkageTokenize(args []string, stdout, stderr io.Writer) int {
 	fullName := fs.String("full-name", "", "a column holding the whole name")
 	firstLast := fs.Bool("first-last", false, "--full-name without a comma is First Last (default Last First)")
 	stretch := fs.String("stretch", "", "stretch of the OPRF output, e.g. argon2id:t=2,m=19456,p=1 (default none)")
+	ca := fs.String("ca", "", "PEM file of the certificates to trust for an https:// evaluator")
 	if err := parse(fs, linkageTokenizeUsage, args, stderr); err != nil {
 		return exit(err, stderr)
 	}
@@ -299,13 +328,13 @@ func linkageTokenize(args []string, stdout, stderr io.Writer) int {
 		return exit(usagef("--url, --bearer-file, --network-key and --in are required"), stderr)
 	}
 	opts := tokenizeOpts{url: *url, bearerFile: *bearerFile, networkKey: *networkKey, in: *in, out: *out,
-		keysFile: *keysFile, idCol: *idCol, fullName: *fullName, lastFirst: !*firstLast, stretch: *stretch}
+		keysFile: *keysFile, idCol: *idCol, fullName: *fullName, lastFirst: !*firstLast, stretch: *stretch, ca: *ca}
 	return exit(linkageTokenizeRun(opts, stdout), stderr)
 }
 
 type tokenizeOpts struct {
-	url, bearerFile, networkKey, in, out, keysFile, idCol, fullName, stretch string
-	lastFirst                                                                bool
+	url, bearerFile, networkKey, in, out, keysFile, idCol, fullName, stretch, ca string
+	lastFirst                                                                    bool
 }
 
 func linkageTokenizeRun(o tokenizeOpts, stdout io.Writer) error {
@@ -347,6 +376,19 @@ func linkageTokenizeRun(o tokenizeOpts, stdout io.Writer) error {
 		return fmt.Errorf("phicrypt: bearer file: %w", err)
 	}
 	client := &linkage.Client{URL: o.url, Token: strings.TrimSpace(string(bearerData)), Site: site}
+	if o.ca != "" {
+		pem, err := os.ReadFile(o.ca)
+		if err != nil {
+			return fmt.Errorf("phicrypt: --ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return usagef("--ca %s holds no PEM certificate", o.ca)
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		client.HTTP = &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	}
 
 	f, err := os.Open(o.in)
 	if err != nil {
