@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,9 +34,18 @@ type Client struct {
 	BatchSize int
 	// MaxRetries is how often a request refused with 429 is retried
 	// after the Retry-After the server gives (default 0: fail with
-	// ErrRateLimited).
+	// ErrRateLimited; negative: without limit, until ctx ends).
 	MaxRetries int
+
+	// maxBatch is the server's batch limit once a 413 told it.
+	mu       sync.Mutex
+	maxBatch int
 }
+
+// errTooLarge is a 413 with the server's limit.
+type errTooLarge struct{ max int }
+
+func (e *errTooLarge) Error() string { return "batch too large" }
 
 var defaultHTTP = &http.Client{Timeout: 60 * time.Second}
 
@@ -49,13 +60,27 @@ func (c *Client) Tokens(ctx context.Context, encs []Encoded) ([]Token, error) {
 		size = DefaultClientBatch
 	}
 	out := make([]Token, 0, len(encs))
-	for start := 0; start < len(encs); start += size {
+	for start := 0; start < len(encs); {
+		c.mu.Lock()
+		if c.maxBatch > 0 {
+			size = min(size, c.maxBatch)
+		}
+		c.mu.Unlock()
 		batch := encs[start:min(start+size, len(encs))]
 		b, err := c.Site.Blind(batch)
 		if err != nil {
 			return nil, err
 		}
 		evaluated, err := c.evaluate(ctx, b.Elements)
+		var tl *errTooLarge
+		if errors.As(err, &tl) && tl.max > 0 && tl.max < len(batch) {
+			// The server takes smaller batches: send this one again in
+			// pieces of its size.
+			c.mu.Lock()
+			c.maxBatch = tl.max
+			c.mu.Unlock()
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -64,6 +89,7 @@ func (c *Client) Tokens(ctx context.Context, encs []Encoded) ([]Token, error) {
 			return nil, err
 		}
 		out = append(out, toks...)
+		start += len(batch)
 	}
 	return out, nil
 }
@@ -108,8 +134,14 @@ func (c *Client) evaluate(ctx context.Context, elements [][]byte) ([][]byte, err
 			return er.Elements, nil
 		case http.StatusUnauthorized:
 			return nil, errorf("evaluator refused the bearer token: %w", ErrUnauthorized)
+		case http.StatusRequestEntityTooLarge:
+			var e errorResponse
+			if json.Unmarshal(data, &e) == nil && e.MaxBatch > 0 && e.MaxBatch < len(elements) {
+				return nil, &errTooLarge{max: e.MaxBatch}
+			}
+			return nil, errorf("evaluator refused the batch of %d elements as too large: %w", len(elements), ErrProtocol)
 		case http.StatusTooManyRequests:
-			if attempt >= c.MaxRetries {
+			if c.MaxRetries >= 0 && attempt >= c.MaxRetries {
 				return nil, errorf("evaluator: %w", ErrRateLimited)
 			}
 			wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))

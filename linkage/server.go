@@ -119,7 +119,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="phicrypt-linkage"`)
 		}
-		writeError(w, status, reason)
+		e := errorResponse{Error: reason}
+		if status == http.StatusRequestEntityTooLarge {
+			e.MaxBatch = s.maxBatch
+		}
+		writeJSON(w, status, e)
 	}
 	principal, ok := s.cfg.Principals.lookup(bearer(r))
 	if !ok {

@@ -403,3 +403,37 @@ func TestParsePrincipals(t *testing.T) {
 		t.Error("principal with a space accepted")
 	}
 }
+
+// TestClientFollowsServerLimits: a client whose batches exceed the
+// server's limit splits them, and waits out 429s when told to.
+func TestClientFollowsServerLimits(t *testing.T) {
+	ts := startServer(t, ServerConfig{Rate: 50, Burst: 5})
+	encs := make([]Encoded, 12)
+	for i := range encs {
+		encs[i] = Encoded{Key: "k", Bytes: []byte{byte(i)}}
+	}
+	c := ts.client(t, "site-a")
+	c.MaxRetries = -1
+	got, err := c.Tokens(context.Background(), encs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, _ := NewObliviousSite(testNetworkKey)
+	want := oblivious(t, local, ts.ev, encs)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("token %d differs", i)
+		}
+	}
+	var ok int64
+	reasons := map[string]int{}
+	for _, r := range ts.auditRecords(t) {
+		reasons[r.Reason]++
+		if r.Outcome == audit.OutcomeOK {
+			ok += r.Rows
+		}
+	}
+	if ok != 12 || reasons["too_large"] != 1 || reasons["rate_limited"] == 0 {
+		t.Errorf("evaluated %d elements; reasons %v", ok, reasons)
+	}
+}

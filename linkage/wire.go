@@ -8,7 +8,7 @@ package linkage
 //	{"suite": "ristretto255-SHA512", "elements": ["<base64 of 32 bytes>", ...]}
 //
 //	200 {"suite": "ristretto255-SHA512", "elements": ["<base64>", ...]}
-//	4xx/5xx {"error": "<reason>"}
+//	4xx/5xx {"error": "<reason>"}, on 413 with "max_batch": N
 //
 // Elements are standard base64 with padding, in request order.
 
@@ -27,6 +27,8 @@ type evalResponse struct {
 
 type errorResponse struct {
 	Error string `json:"error"`
+	// MaxBatch, on a 413, is the most elements a request may carry.
+	MaxBatch int `json:"max_batch,omitempty"`
 }
 
 // elementJSONSize bounds the JSON size of one element: 44 base64

@@ -290,7 +290,7 @@ func linkageServeRun(c *common, cfg linkage.ServerConfig, tc tlsFiles, addr, key
 
 const linkageTokenizeUsage = `usage: phicrypt linkage tokenize --url URL --bearer-file FILE --network-key FILE
   --in CSV [--out CSV] [--match-keys FILE] [--id COLUMN] [--full-name COLUMN [--first-last]]
-  [--stretch SPEC] [--ca FILE]
+  [--stretch SPEC] [--ca FILE] [--max-retries N]
 
 Reads a CSV whose header names the identifier fields of the match keys
 (default keys: ssn, last, first, dob, sex) and writes, per row, the --id
@@ -303,7 +303,9 @@ the network key pays that much per guess; every site of a network must
 give the same value (default: none). Only blinded elements leave the site;
 the bearer token is read from a file so that it stays out of the process
 list. --ca trusts the PEM certificates of FILE for an https:// evaluator
-(default: the system's). The output maps the --id column to tokens: keep
+(default: the system's). When the evaluator's rate limit is hit, tokenize
+waits as long as it asks, up to --max-retries times (-1: no limit, until
+Ctrl-C). The output maps the --id column to tokens: keep
 it at the site.
 
 `
@@ -321,6 +323,7 @@ func linkageTokenize(args []string, stdout, stderr io.Writer) int {
 	firstLast := fs.Bool("first-last", false, "--full-name without a comma is First Last (default Last First)")
 	stretch := fs.String("stretch", "", "stretch of the OPRF output, e.g. argon2id:t=2,m=19456,p=1 (default none)")
 	ca := fs.String("ca", "", "PEM file of the certificates to trust for an https:// evaluator")
+	retries := fs.Int("max-retries", -1, "how often to wait out the evaluator's rate limit (-1: no limit)")
 	if err := parse(fs, linkageTokenizeUsage, args, stderr); err != nil {
 		return exit(err, stderr)
 	}
@@ -328,13 +331,14 @@ func linkageTokenize(args []string, stdout, stderr io.Writer) int {
 		return exit(usagef("--url, --bearer-file, --network-key and --in are required"), stderr)
 	}
 	opts := tokenizeOpts{url: *url, bearerFile: *bearerFile, networkKey: *networkKey, in: *in, out: *out,
-		keysFile: *keysFile, idCol: *idCol, fullName: *fullName, lastFirst: !*firstLast, stretch: *stretch, ca: *ca}
+		keysFile: *keysFile, idCol: *idCol, fullName: *fullName, lastFirst: !*firstLast, stretch: *stretch, ca: *ca, retries: *retries}
 	return exit(linkageTokenizeRun(opts, stdout), stderr)
 }
 
 type tokenizeOpts struct {
 	url, bearerFile, networkKey, in, out, keysFile, idCol, fullName, stretch, ca string
 	lastFirst                                                                    bool
+	retries                                                                      int
 }
 
 func linkageTokenizeRun(o tokenizeOpts, stdout io.Writer) error {
@@ -375,7 +379,7 @@ func linkageTokenizeRun(o tokenizeOpts, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("phicrypt: bearer file: %w", err)
 	}
-	client := &linkage.Client{URL: o.url, Token: strings.TrimSpace(string(bearerData)), Site: site}
+	client := &linkage.Client{URL: o.url, Token: strings.TrimSpace(string(bearerData)), Site: site, MaxRetries: o.retries}
 	if o.ca != "" {
 		pem, err := os.ReadFile(o.ca)
 		if err != nil {

@@ -196,7 +196,7 @@ func TestLinkageCLIRateLimitAndUsage(t *testing.T) {
 		t.Errorf("stretched tokens:\n%s\nplain:\n%s", stretched, plain)
 	}
 	var out, errb bytes.Buffer
-	if code := run(args, &out, &errb); code != exitFinding || !strings.Contains(errb.String(), "rate limited") {
+	if code := run(append(args, "--max-retries", "0"), &out, &errb); code != exitFinding || !strings.Contains(errb.String(), "rate limited") {
 		t.Errorf("second run: exit %d, %q", code, errb.String())
 	}
 
@@ -228,5 +228,23 @@ func TestLinkageCLIRateLimitAndUsage(t *testing.T) {
 	var errb2 bytes.Buffer
 	if code := run([]string{"linkage", "serve", "--key", p("evaluator.key"), "--tokens", p("tokens.txt")}, &bytes.Buffer{}, &errb2); code != exitFinding || !strings.Contains(errb2.String(), "readable by others") {
 		t.Errorf("loose key file: exit %d, %q", code, errb2.String())
+	}
+}
+
+// TestLinkageCLIWaitsOutRateLimit: tokenize splits its batches to the
+// server's limit and waits as the server asks.
+func TestLinkageCLIWaitsOutRateLimit(t *testing.T) {
+	p := linkageKeys(t, "site-a")
+	url, _ := startLinkageServe(t, "--key", p("evaluator.key"), "--tokens", p("tokens.txt"), "--rate", "2")
+	writeLinkageFile(t, p("a.csv"), "id,ssn\n1,123-45-6788\n2,123-45-6787\n3,123-45-6786\n")
+	out := runOK(t, "linkage", "tokenize", "--url", url, "--bearer-file", p("site-a.bearer"), "--network-key", p("network.key"), "--in", p("a.csv"))
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("output %q", out)
+	}
+	for _, l := range lines[1:] {
+		if len(strings.Split(l, ",")[1]) != 64 {
+			t.Errorf("row %q has no ssn token", l)
+		}
 	}
 }
