@@ -437,3 +437,44 @@ func TestClientFollowsServerLimits(t *testing.T) {
 		t.Errorf("evaluated %d elements; reasons %v", ok, reasons)
 	}
 }
+
+// TestServerConcurrentClients runs clients of both principals at once
+// (go test -race checks the evaluator, limiters and audit logger).
+func TestServerConcurrentClients(t *testing.T) {
+	ts := startServer(t, ServerConfig{Rate: 10000})
+	encs := make([]Encoded, 20)
+	for i := range encs {
+		encs[i] = Encoded{Key: "k", Bytes: []byte{byte(i)}}
+	}
+	local, _ := NewObliviousSite(testNetworkKey)
+	want := oblivious(t, local, ts.ev, encs)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := ts.client(t, []string{"site-a", "site-b"}[g%2])
+			c.BatchSize = 3
+			got, err := c.Tokens(context.Background(), encs)
+			if err == nil {
+				for i := range want {
+					if got[i] != want[i] {
+						err = errors.New("token differs")
+					}
+				}
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(ts.auditRecords(t)); n != 8*7 {
+		t.Errorf("%d audit records, want %d", n, 8*7)
+	}
+}
