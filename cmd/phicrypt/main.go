@@ -70,6 +70,7 @@ var commands = map[string]command{
 	"reencrypt": {"move values to the current primary data key, so an old key can be retired", reencryptCmd},
 	"audit":     {"verify the hash chain and checkpoints of an audit log", auditCmd},
 	"reindex":   {"write an index's tokens into every row (new index, changed definition, key rotation)", reindexCmd},
+	"linkage":   {"privacy-preserving linkage tokens: evaluator server, keys, tokenizing a CSV", linkageCmd},
 }
 
 func usage() string {
