@@ -28,6 +28,7 @@ const (
 	OpDelete     = "delete"
 	OpExport     = "export"
 	OpKey        = "key"
+	OpLinkage    = "linkage" // an oblivious evaluation of linkage tokens (package linkage)
 	OpCheckpoint = "checkpoint"
 )
 

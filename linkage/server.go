@@ -19,7 +19,7 @@ import (
 
 // Audit record fields of an evaluation.
 const (
-	AuditOp     = "linkage"
+	AuditOp     = audit.OpLinkage
 	AuditAction = "evaluate"
 )
 
