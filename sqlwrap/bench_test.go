@@ -233,105 +233,88 @@ func BenchmarkFindEq(b *testing.B) {
 	b.Run("phicrypt", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
-			p := env.data[(i*7919)%benchRows]
+			benchFindOne(b, env, ctx, i)
 			i++
-			rows, err := env.pats.Find(ctx, Query{Where: []Pred{Eq("ssn", p.ssn)}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(rows) == 0 {
-				b.Fatal("no row")
-			}
 		}
 	})
 	// The same queries with every Find recorded in a JSON-lines audit
 	// log: each record written as it is logged (the default), and
 	// buffered, written every 100ms.
-	for _, c := range []struct {
+	logs := []struct {
 		name  string
 		flush time.Duration
-	}{{"phicrypt_audit", 0}, {"phicrypt_audit_buffered", 100 * time.Millisecond}} {
-		b.Run(c.name, func(b *testing.B) {
-			l, err := audit.OpenFile(ctx, filepath.Join(b.TempDir(), "audit.jsonl"), audit.Options{FlushInterval: c.flush})
-			if err != nil {
-				b.Fatal(err)
-			}
-			env.wrapped.SetAudit(l)
-			defer func() {
-				env.wrapped.SetAudit(nil)
-				l.Close()
-			}()
-			actx := audit.WithActor(ctx, audit.Actor{Principal: "bench", Role: "admin", Purpose: "benchmark", RequestID: "req-1"})
+	}{{"", 0}, {"_buffered", 100 * time.Millisecond}}
+	for _, c := range logs {
+		b.Run("phicrypt_audit"+c.name, func(b *testing.B) {
+			actx := benchAuditLog(b, env, c.flush)
 			i := 0
 			for b.Loop() {
-				p := env.data[(i*7919)%benchRows]
+				benchFindOne(b, env, actx, i)
 				i++
-				rows, err := env.pats.Find(actx, Query{Where: []Pred{Eq("ssn", p.ssn)}})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if len(rows) == 0 {
-					b.Fatal("no row")
-				}
 			}
 		})
 	}
 	// The overhead measured in one loop: the same Find alternately
-	// without and with the audit log (written as logged), so that a
-	// machine's load falls on both alike; x_audit is their ratio.
-	for _, c := range []struct {
-		name  string
-		flush time.Duration
-	}{{"audit_overhead", 0}, {"audit_overhead_buffered", 100 * time.Millisecond}} {
-		b.Run(c.name, func(b *testing.B) { benchAuditOverhead(b, env, c.flush) })
+	// without and with the audit log, so that a machine's load falls on
+	// both alike; x_audit is their ratio.
+	for _, c := range logs {
+		b.Run("audit_overhead"+c.name, func(b *testing.B) {
+			actx := benchAuditLog(b, env, c.flush)
+			l := env.wrapped.Audit()
+			var spent [2]time.Duration
+			var n [2]int
+			i := 0
+			for b.Loop() {
+				k := i & 1
+				if k == 1 {
+					env.wrapped.SetAudit(l)
+				} else {
+					env.wrapped.SetAudit(nil)
+				}
+				start := time.Now()
+				benchFindOne(b, env, actx, i)
+				spent[k] += time.Since(start)
+				n[k]++
+				i++
+			}
+			if n[0] > 0 && n[1] > 0 {
+				without := float64(spent[0]) / float64(n[0])
+				with := float64(spent[1]) / float64(n[1])
+				b.ReportMetric(without, "ns/find")
+				b.ReportMetric(with, "ns/find_audited")
+				b.ReportMetric(with/without, "x_audit")
+			}
+		})
 	}
 }
 
-// benchAuditOverhead runs the same Find alternately without and with an
-// audit log whose sink flushes every flush (0: each record as logged).
-func benchAuditOverhead(b *testing.B, env *benchEnv, flush time.Duration) {
-	ctx := context.Background()
-	{
-		l, err := audit.OpenFile(ctx, filepath.Join(b.TempDir(), "audit.jsonl"), audit.Options{FlushInterval: flush})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer func() {
-			env.wrapped.SetAudit(nil)
-			l.Close()
-		}()
-		actx := audit.WithActor(ctx, audit.Actor{Principal: "bench", Role: "admin", Purpose: "benchmark", RequestID: "req-1"})
-		var spent [2]time.Duration
-		var n [2]int
-		i := 0
-		for b.Loop() {
-			p := env.data[(i*7919)%benchRows]
-			k := i & 1
-			i++
-			if k == 1 {
-				env.wrapped.SetAudit(l)
-			} else {
-				env.wrapped.SetAudit(nil)
-			}
-			start := time.Now()
-			rows, err := env.pats.Find(actx, Query{Where: []Pred{Eq("ssn", p.ssn)}})
-			spent[k] += time.Since(start)
-			n[k]++
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(rows) == 0 {
-				b.Fatal("no row")
-			}
-		}
-		if n[0] > 0 && n[1] > 0 {
-			without := float64(spent[0]) / float64(n[0])
-			with := float64(spent[1]) / float64(n[1])
-			b.ReportMetric(without, "ns/find")
-			b.ReportMetric(with, "ns/find_audited")
-			b.ReportMetric(with/without, "x_audit")
-		}
+// benchFindOne finds the i-th stored patient of the run by SSN.
+func benchFindOne(b *testing.B, env *benchEnv, ctx context.Context, i int) {
+	p := env.data[(i*7919)%benchRows]
+	rows, err := env.pats.Find(ctx, Query{Where: []Pred{Eq("ssn", p.ssn)}})
+	if err != nil {
+		b.Fatal(err)
 	}
+	if len(rows) == 0 {
+		b.Fatal("no row")
+	}
+}
+
+// benchAuditLog sets a new audit log on env's DB for the rest of b, its
+// sink flushed every flush (0: each record as it is logged), and returns
+// a context carrying an actor.
+func benchAuditLog(b *testing.B, env *benchEnv, flush time.Duration) context.Context {
+	ctx := context.Background()
+	l, err := audit.OpenFile(ctx, filepath.Join(b.TempDir(), "audit.jsonl"), audit.Options{FlushInterval: flush})
+	if err != nil {
+		b.Fatal(err)
+	}
+	env.wrapped.SetAudit(l)
+	b.Cleanup(func() {
+		env.wrapped.SetAudit(nil)
+		l.Close()
+	})
+	return audit.WithActor(ctx, audit.Actor{Principal: "bench", Role: "admin", Purpose: "benchmark", RequestID: "req-1"})
 }
 
 func BenchmarkFindPrefix(b *testing.B) {
