@@ -61,3 +61,11 @@ func TestTextFinderRefusesBadConfig(t *testing.T) {
 		t.Fatal("bad MRN pattern accepted")
 	}
 }
+
+func TestRestrictedZIP3(t *testing.T) {
+	for p, want := range map[int]bool{36: true, 102: true, 890: true, 21: false, 100: false, -1: false, 1000: false} {
+		if got := RestrictedZIP3(p); got != want {
+			t.Errorf("RestrictedZIP3(%d) = %v, want %v", p, got, want)
+		}
+	}
+}
