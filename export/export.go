@@ -24,9 +24,12 @@ import (
 	"github.com/phicrypt/phicrypt/sqlwrap"
 )
 
-// ErrOutput: the output directory exists and is not empty, or cannot be
-// made.
+// ErrOutput: the output directory or a file in it cannot be written.
 var ErrOutput = errors.New("export output directory")
+
+// ErrOutExists: the output directory exists and is not empty (or is not a
+// directory); nothing was read.
+var ErrOutExists = errors.New("export output directory exists")
 
 // Options configure Run.
 type Options struct {
@@ -134,10 +137,10 @@ func checkOut(out string) error {
 	}
 	defer f.Close()
 	if info, err := f.Stat(); err != nil || !info.IsDir() {
-		return fmt.Errorf("phicrypt: %w: %s exists and is not a directory", ErrOutput, out)
+		return fmt.Errorf("phicrypt: %w: %s is not a directory", ErrOutExists, out)
 	}
 	if _, err := f.Readdirnames(1); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("phicrypt: %w: %s exists and is not empty (give a new directory)", ErrOutput, out)
+		return fmt.Errorf("phicrypt: %w: %s is not empty (give a new directory)", ErrOutExists, out)
 	}
 	return nil
 }

@@ -380,7 +380,7 @@ func TestExportBadInputs(t *testing.T) {
 	}
 	out := t.TempDir()
 	os.WriteFile(filepath.Join(out, "old.csv"), []byte("x\n"), 0o600)
-	if _, err := runExport(t, f, "safe-harbor", out); !errors.Is(err, export.ErrOutput) || !strings.Contains(err.Error(), "not empty") {
+	if _, err := runExport(t, f, "safe-harbor", out); !errors.Is(err, export.ErrOutExists) || !strings.Contains(err.Error(), "not empty") {
 		t.Errorf("non-empty out: %v", err)
 	}
 	// An empty directory is taken.
