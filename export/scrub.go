@@ -70,8 +70,13 @@ func (o *ownIDs) add(kind, v string) {
 	case "email":
 		*o = append(*o, ownID{folded: fold(v), place: "[EMAIL]"})
 	case "address", "street", "city":
-		if f := fold(v); utf8.RuneCountInString(f) >= 3 {
+		f := fold(v)
+		if utf8.RuneCountInString(f) >= 3 {
 			*o = append(*o, ownID{folded: f, place: "[ADDRESS]"})
+		}
+		// The street without its house number: "Quarry Lane".
+		if n, rest, ok := strings.Cut(f, " "); ok && kind != "city" && digitsOf(n) != "" && strings.Contains(rest, " ") {
+			*o = append(*o, ownID{folded: strings.TrimSpace(rest), place: "[ADDRESS]"})
 		}
 	}
 }
