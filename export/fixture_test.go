@@ -100,12 +100,12 @@ func fixturePatients(n int) []patient {
 		} else {
 			p.dob = cipher.Date{Year: 1950 + i%45, Month: time.Month(1 + i%12), Day: 1 + i%27}
 		}
-		p.ss = fmt.Sprintf("%03d-%02d-%04d", 201+i%500, 11+i%80, 1234+i*7)
+		p.ss = fmt.Sprintf("%03d-%02d-%04d", 201+i%500, 11+i%80, 1000+(234+i*7)%9000)
 		p.street = fmt.Sprintf("%d %s", 17+i*3, streets[i%len(streets)])
 		p.zip = zips[i%len(zips)]
 		p.restricted = strings.HasPrefix(p.zip, "036") || strings.HasPrefix(p.zip, "102") || strings.HasPrefix(p.zip, "059")
 		p.city, p.state = cities[i%len(cities)], states[i%len(states)]
-		p.phone = fmt.Sprintf("(617) 4%02d-%04d", 10+i%80, 2000+i*13)
+		p.phone = fmt.Sprintf("(617) 4%02d-%04d", 10+i%80, 2000+(i*13)%8000)
 		p.email = fmt.Sprintf("%s.%s%d@mailbox.org", strings.ToLower(p.folded), strings.ToLower(firstNames[i%len(firstNames)][:1]), i)
 		p.sex = []string{"Female", "Male"}[i%2]
 		base := cipher.Date{Year: 2015 + i%8, Month: time.Month(1 + (i*5)%12), Day: 1 + (i*7)%27}

@@ -112,6 +112,9 @@ func (sc *scrubber) scrub(s string, own ownIDs) string {
 		return s
 	}
 	out := sc.once(s, own)
+	if len(sc.spans) == 0 {
+		return s // the detectors found nothing in s itself
+	}
 	for i := 0; i < 3; i++ {
 		if len(sc.finder.Find(out)) == 0 {
 			return out
@@ -314,6 +317,16 @@ func foldRune(r rune) string {
 
 // fold is s lower-cased without accents.
 func fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
 	var b strings.Builder
 	for _, r := range s {
 		if r < utf8.RuneSelf {

@@ -77,8 +77,8 @@ func TestTransforms(t *testing.T) {
 			t.Errorf("ageValue(%q) = %q, want %q", in, got, want)
 		}
 	}
-	ids := studyIDs{key: []byte("k")}
-	if ids.id(int64(7)) != ids.id("7") || ids.id(int64(7)) == ids.id(int64(8)) || (studyIDs{key: []byte("other")}).id(int64(7)) == ids.id(int64(7)) {
+	ids, other := &studyIDs{key: []byte("k")}, &studyIDs{key: []byte("other")}
+	if ids.id(int64(7)) != ids.id("7") || ids.id(int64(7)) == ids.id(int64(8)) || other.id(int64(7)) == ids.id(int64(7)) {
 		t.Error("study ids not keyed and consistent")
 	}
 }

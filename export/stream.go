@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/sqlwrap"
@@ -22,12 +24,12 @@ type writer struct {
 	plan  *Plan
 	opts  Options
 	ids   studyIDs
-	scrub *scrubber
 	// refs are the reference days of the patients (Days), by key.
 	refs map[string]int64
 	// own are the identifiers of the patients, by key, for scrubbing the
 	// text of other tables; nil when no other table has text to scrub.
-	own map[string]ownIDs
+	own   map[string]ownIDs
+	ownMu sync.RWMutex
 }
 
 func newWriter(ctx context.Context, db *sqlwrap.DB, plan *Plan, opts Options) (*writer, error) {
@@ -35,11 +37,7 @@ func newWriter(ctx context.Context, db *sqlwrap.DB, plan *Plan, opts Options) (*
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	sc, err := newScrubber(opts.config())
-	if err != nil {
-		return nil, err
-	}
-	w := &writer{db: db, plan: plan, opts: opts, ids: studyIDs{key: key}, scrub: sc}
+	w := &writer{db: db, plan: plan, opts: opts, ids: studyIDs{key: key}}
 	for _, tp := range plan.Tables {
 		if !tp.patient && tp.Patient != "" && tp.has(Scrub) {
 			w.own = map[string]ownIDs{}
@@ -61,7 +59,37 @@ func (tp *TablePlan) has(a Action) bool {
 	return slices.ContainsFunc(tp.Columns, func(c ColumnPlan) bool { return c.Action == a })
 }
 
-// table writes one table; it returns the rows written.
+// batchRows is the number of rows handed to a worker at a time.
+const batchRows = 256
+
+// job is a batch of rows to transform; out receives its records.
+type job struct {
+	rows []sqlwrap.Row
+	out  chan result
+}
+
+type result struct {
+	recs [][]string
+	err  error
+}
+
+// rowWorker is the state of one transforming goroutine.
+type rowWorker struct {
+	w     *writer
+	tp    *TablePlan
+	out   []int
+	scrub *scrubber
+	ids   studyIDs
+	own   ownIDs
+	// keepOwn: the rows are the patients', whose identifiers the other
+	// tables' text is scrubbed of.
+	keepOwn, scrubs bool
+}
+
+// table writes one table; it returns the rows written. The rows are read
+// and decrypted in order by the wrapper, transformed in batches by one
+// worker per CPU, and written in their order by one writer: memory holds
+// a few batches, whatever the table's size.
 func (w *writer) table(ctx context.Context, dir string, tp *TablePlan) (n int64, err error) {
 	ta, err := w.db.Table(tp.Name)
 	if err != nil {
@@ -87,49 +115,125 @@ func (w *writer) table(ctx context.Context, dir string, tp *TablePlan) (n int64,
 	if err := f.write(header); err != nil {
 		return 0, err
 	}
-	scrubs := tp.has(Scrub)
-	keepOwn := tp.patient && w.own != nil
-	rec := make([]string, len(out))
-	var own ownIDs
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := max(1, runtime.GOMAXPROCS(0))
+	jobs := make(chan job, workers)
+	pending := make(chan chan result, 2*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		sc, err := newScrubber(w.opts.config())
+		if err != nil {
+			return 0, err
+		}
+		rw := &rowWorker{w: w, tp: tp, out: out, scrub: sc, ids: w.ids.clone(), scrubs: tp.has(Scrub),
+			keepOwn: tp.patient && w.own != nil}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				recs, err := rw.batch(j.rows)
+				j.out <- result{recs, err}
+			}
+		}()
+	}
+	// The writer: records in the order of the batches.
+	var werr error
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		for ch := range pending {
+			r := <-ch
+			if werr != nil {
+				continue
+			}
+			if werr = r.err; werr != nil {
+				cancel()
+				continue
+			}
+			for _, rec := range r.recs {
+				if err := f.write(rec); err != nil {
+					werr = fmt.Errorf("phicrypt: %w: %s.csv: %v", ErrOutput, tp.Name, err)
+					cancel()
+					break
+				}
+				n++
+			}
+		}
+	}()
+	send := func(rows []sqlwrap.Row) {
+		ch := make(chan result, 1)
+		jobs <- job{rows, ch}
+		pending <- ch
+	}
+	var rerr error
+	rows := make([]sqlwrap.Row, 0, batchRows)
 	for row, err := range ta.Rows(ctx, sqlwrap.Query{}) {
 		if err != nil {
-			return n, err
+			rerr = err
+			break
 		}
+		rows = append(rows, row)
+		if len(rows) == batchRows {
+			send(rows)
+			rows = make([]sqlwrap.Row, 0, batchRows)
+		}
+	}
+	if rerr == nil && len(rows) > 0 {
+		send(rows)
+	}
+	close(jobs)
+	close(pending)
+	wg.Wait()
+	<-written
+	if werr != nil {
+		return n, werr
+	}
+	return n, rerr
+}
+
+// batch transforms rows into records.
+func (rw *rowWorker) batch(rows []sqlwrap.Row) ([][]string, error) {
+	tp := rw.tp
+	recs := make([][]string, len(rows))
+	for k, row := range rows {
 		if err := redacted(tp, row); err != nil {
-			return n, err
+			return nil, err
 		}
 		pkey := ""
 		if tp.Patient != "" {
 			pkey = text(row[tp.Patient])
 		}
-		own = own[:0]
-		if scrubs || keepOwn {
+		rw.own = rw.own[:0]
+		if rw.scrubs || rw.keepOwn {
 			for _, c := range tp.Columns {
 				if slices.Contains(ownKinds, c.Kind) {
-					own.add(c.Kind, text(row[c.Source]))
+					rw.own.add(c.Kind, text(row[c.Source]))
 				}
 			}
-			if keepOwn && pkey != "" {
-				w.own[pkey] = slices.Clone(own)
+			if rw.keepOwn && pkey != "" {
+				rw.w.ownMu.Lock()
+				rw.w.own[pkey] = slices.Clone(rw.own)
+				rw.w.ownMu.Unlock()
 			}
-			if !tp.patient && w.own != nil {
-				own = append(own, w.own[pkey]...)
+			if !tp.patient && rw.w.own != nil {
+				rw.w.ownMu.RLock()
+				rw.own = append(rw.own, rw.w.own[pkey]...)
+				rw.w.ownMu.RUnlock()
 			}
 		}
-		for j, i := range out {
+		rec := make([]string, len(rw.out))
+		for j, i := range rw.out {
 			c := &tp.Columns[i]
-			v, err := w.value(c, row[c.Source], pkey, own)
+			v, err := rw.value(c, row[c.Source], pkey)
 			if err != nil {
-				return n, fmt.Errorf("phicrypt: export: %s.%s: %v", tp.Name, c.Source, err)
+				return nil, fmt.Errorf("phicrypt: export: %s.%s: %v", tp.Name, c.Source, err)
 			}
 			rec[j] = v
 		}
-		if err := f.write(rec); err != nil {
-			return n, fmt.Errorf("phicrypt: %w: %s.csv: %v", ErrOutput, tp.Name, err)
-		}
-		n++
+		recs[k] = rec
 	}
-	return n, nil
+	return recs, nil
 }
 
 // redacted refuses a row holding a value the keyring could not decrypt.
@@ -146,13 +250,14 @@ func redacted(tp *TablePlan, row sqlwrap.Row) error {
 }
 
 // value is what column c's value v becomes; the error never holds v.
-func (w *writer) value(c *ColumnPlan, v any, pkey string, own ownIDs) (string, error) {
+func (rw *rowWorker) value(c *ColumnPlan, v any, pkey string) (string, error) {
+	w := rw.w
 	p := w.plan.Profile
 	switch c.Action {
 	case Keep:
 		return text(v), nil
 	case StudyID:
-		return w.ids.id(v), nil
+		return rw.ids.id(v), nil
 	case Year:
 		return yearValue(v, c.Kind == "birth_date", p.AgeLimit, w.opts.Now)
 	case ZIP3:
@@ -160,7 +265,7 @@ func (w *writer) value(c *ColumnPlan, v any, pkey string, own ownIDs) (string, e
 	case Age:
 		return ageValue(v, p.AgeLimit)
 	case Scrub:
-		return w.scrub.scrub(text(v), own), nil
+		return rw.scrub.scrub(text(v), rw.own), nil
 	case Days:
 		day, ok, err := dayOf(v)
 		if err != nil || !ok {

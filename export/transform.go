@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 	"time"
@@ -133,16 +134,28 @@ func ageValue(v any, limit int) (string, error) {
 // drawn for the export, so the same patient has the same id in every
 // table of one export and unrelated ids in two exports. The key is never
 // written.
-type studyIDs struct{ key []byte }
+type studyIDs struct {
+	key []byte
+	mac hash.Hash
+	buf []byte
+}
 
-func (s studyIDs) id(v any) string {
+// clone returns studyIDs under the same key with a MAC of its own, for
+// another goroutine.
+func (s studyIDs) clone() studyIDs { return studyIDs{key: s.key} }
+
+func (s *studyIDs) id(v any) string {
 	k := text(v)
 	if k == "" {
 		return ""
 	}
-	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte(k))
-	return "S" + strings.ToUpper(hex.EncodeToString(m.Sum(nil)[:8]))
+	if s.mac == nil {
+		s.mac = hmac.New(sha256.New, s.key)
+	}
+	s.mac.Reset()
+	s.mac.Write([]byte(k))
+	s.buf = s.mac.Sum(s.buf[:0])
+	return "S" + strings.ToUpper(hex.EncodeToString(s.buf[:8]))
 }
 
 // text is v as CSV shows it: dates as YYYY-MM-DD, timestamps in RFC 3339,
