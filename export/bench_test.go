@@ -198,4 +198,3 @@ func fillBench(b *testing.B, db *sqlwrap.DB, sqldb *sql.DB, n int) {
 		}
 	}
 }
-

@@ -20,10 +20,10 @@ var ownKinds = []string{"name", "first_name", "last_name", "ssn", "phone", "fax"
 
 // writer streams the tables of a plan into CSV files.
 type writer struct {
-	db    *sqlwrap.DB
-	plan  *Plan
-	opts  Options
-	ids   studyIDs
+	db   *sqlwrap.DB
+	plan *Plan
+	opts Options
+	ids  studyIDs
 	// refs are the reference days of the patients (Days), by key.
 	refs map[string]int64
 	// own are the identifiers of the patients, by key, for scrubbing the
