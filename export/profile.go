@@ -1,11 +1,9 @@
 package export
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"sort"
@@ -14,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
+	"github.com/phicrypt/phicrypt/internal/yamldoc"
 	"github.com/phicrypt/phicrypt/phiscan"
 )
 
@@ -333,24 +332,8 @@ func (p *Profile) action(k string) Action {
 	return p.Types[KindIdentifier]
 }
 
-// decodeYAML decodes one strict YAML document; a panic of the library is
-// an error.
-func decodeYAML(data []byte, v any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("YAML decoder failed: %v", r)
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict())
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	var more any
-	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
-		return errors.New("more than one YAML document (remove the second ---)")
-	}
-	return nil
-}
+// decodeYAML decodes one strict YAML document (internal/yamldoc).
+func decodeYAML(data []byte, v any) error { return yamldoc.Decode(data, v) }
 
 // yamlError reports a decoding error as "source:line:column: message".
 func yamlError(source string, err error) error {
