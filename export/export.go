@@ -108,7 +108,7 @@ func Run(ctx context.Context, db *sqlwrap.DB, schema *sqlwrap.Schema, opts Optio
 		}
 		m.Tables = append(m.Tables, ManifestTable{Name: tp.Name, File: tp.Name + ".csv", Rows: n, Columns: tp.Columns})
 	}
-	g, err := Gate(ctx, tmp, opts.Profile, opts.GateSample, opts.Now)
+	g, err := Gate(ctx, tmp, plan, opts.GateSample, opts.Now)
 	if err != nil {
 		return nil, err
 	}

@@ -55,9 +55,22 @@ type GateReport struct {
 // `phicrypt scan --dir` does, and judges them: a column judged phi whose
 // types the profile does not allow, a free-text column that still holds
 // an identifier the detectors find, and an aggregate column of small
-// counts (1 to 5) are findings. sample is the rows read per file (0:
-// every row); now is "today" for the age checks.
-func Gate(ctx context.Context, dir string, p *Profile, sample int, now time.Time) (*GateReport, error) {
+// counts (1 to 5) are findings. The study_id columns of plan are the one
+// exception to the first rule: a study id is a code drawn for the export,
+// not derived from an identifier (HIPAA's re-identification code), which
+// the scanner rightly sees as a distinct number on every row. sample is
+// the rows read per file (0: every row); now is "today" for the age
+// checks. plan may hold only a Profile.
+func Gate(ctx context.Context, dir string, plan *Plan, sample int, now time.Time) (*GateReport, error) {
+	p := plan.Profile
+	codes := map[string]bool{}
+	for _, tp := range plan.Tables {
+		for _, c := range tp.Columns {
+			if c.Action == StudyID {
+				codes[tp.Name+"."+c.Output] = true
+			}
+		}
+	}
 	rep, err := phiscan.ScanDir(ctx, dir, &phiscan.Config{Sample: sample, AgeLimit: p.AgeLimit, ScanDate: now})
 	if err != nil {
 		return nil, fmt.Errorf("phicrypt: export: gate: %w", err)
@@ -67,7 +80,7 @@ func Gate(ctx context.Context, dir string, p *Profile, sample int, now time.Time
 		table := strings.TrimSuffix(t.Name, ".csv")
 		for _, c := range t.Columns {
 			g.Columns++
-			g.Findings = append(g.Findings, judge(table, &c, p.Allow)...)
+			g.Findings = append(g.Findings, judge(table, &c, p.Allow, codes[table+"."+c.Name])...)
 		}
 	}
 	for _, f := range rep.Files {
@@ -84,12 +97,12 @@ func Gate(ctx context.Context, dir string, p *Profile, sample int, now time.Time
 }
 
 // judge returns the findings of one scanned column.
-func judge(table string, c *phiscan.ColumnReport, allow []string) []Finding {
+func judge(table string, c *phiscan.ColumnReport, allow []string, code bool) []Finding {
 	var out []Finding
 	add := func(format string, args ...any) {
 		out = append(out, Finding{Table: table, Column: c.Name, Reason: fmt.Sprintf(format, args...)})
 	}
-	if c.Verdict == phiscan.VerdictPHI {
+	if c.Verdict == phiscan.VerdictPHI && !code {
 		var bad []string
 		for _, t := range c.Types {
 			if !slices.Contains(allow, t) && t != "free_text" && t != "small_cell" {

@@ -268,6 +268,7 @@ func (plan *Plan) linkPatients(tables []*sqlwrap.Table) {
 			}
 		}
 	}
+	fromRule := pt != nil
 	if pt == nil {
 		best := 0
 		for i, tp := range plan.Tables {
@@ -285,6 +286,19 @@ func (plan *Plan) linkPatients(tables []*sqlwrap.Table) {
 	if pt == nil {
 		return
 	}
+	// A patient table keyed by a row id may hold the patient's id in a
+	// column of its own (OpenEMR: patient_data.id and pid), which the
+	// other tables refer to: that column is the patient key, and the row
+	// id, one per patient too, an identifier.
+	rowID := ""
+	if !fromRule {
+		for _, c := range pt.Columns {
+			if c.Source != key && c.From != FromProfile && slices.Contains(linkNames, strings.ToLower(c.Source)) {
+				rowID, key = key, c.Source
+				break
+			}
+		}
+	}
 	pt.patient, pt.Patient = true, key
 	plan.PatientTable = pt.Name
 	for _, tp := range plan.Tables {
@@ -296,8 +310,11 @@ func (plan *Plan) linkPatients(tables []*sqlwrap.Table) {
 				}
 				continue
 			}
-			if tp == pt && c.Source == key || tp != pt && tp.Patient == "" &&
-				(strings.EqualFold(c.Source, key) || slices.Contains(linkNames, strings.ToLower(c.Source))) {
+			switch {
+			case tp == pt && c.Source == rowID:
+				c.Kind, c.From = KindIdentifier, FromKey
+			case tp == pt && c.Source == key || tp != pt && tp.Patient == "" &&
+				(strings.EqualFold(c.Source, key) || slices.Contains(linkNames, strings.ToLower(c.Source))):
 				c.Kind, c.From = KindPatientKey, FromKey
 				tp.Patient = c.Source
 			}

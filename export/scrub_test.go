@@ -93,7 +93,7 @@ func TestGateSmallCells(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := Gate(context.Background(), dir, p, 0, time.Now())
+	g, err := Gate(context.Background(), dir, &Plan{Profile: p}, 0, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
