@@ -81,6 +81,15 @@ var builtinFS embed.FS
 // Builtins are the names of the built-in profiles.
 func Builtins() []string { return []string{"limited", "relative-dates", "safe-harbor"} }
 
+// BuiltinYAML returns the YAML of a built-in profile, to start a site's
+// own from.
+func BuiltinYAML(name string) ([]byte, error) {
+	if !slices.Contains(Builtins(), name) {
+		return nil, fmt.Errorf("phicrypt: %w: unknown built-in profile %q (built-in: %s)", ErrProfile, name, strings.Join(Builtins(), ", "))
+	}
+	return builtinFS.ReadFile("profiles/" + name + ".yaml")
+}
+
 // Rule is a profile's rule for one named column: what it is (Kind), what
 // it becomes (Action), or both. Line is the line of the rule in the file.
 type Rule struct {
@@ -207,7 +216,7 @@ func shapeError(unmarshal func(any) error, msg string) error {
 // listing the built-ins.
 func LoadProfile(nameOrPath string) (*Profile, error) {
 	if slices.Contains(Builtins(), nameOrPath) {
-		data, err := builtinFS.ReadFile("profiles/" + nameOrPath + ".yaml")
+		data, err := BuiltinYAML(nameOrPath)
 		if err != nil {
 			return nil, fmt.Errorf("phicrypt: %w: built-in %s: %v", ErrProfile, nameOrPath, err)
 		}

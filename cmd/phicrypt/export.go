@@ -15,12 +15,14 @@ import (
 )
 
 const exportUsage = `usage: phicrypt export --db DSN --schema FILE --kek URI --profile P --out DIR [--audit-log FILE] [--gate-sample N] [--json]
+       phicrypt export --print-profile NAME
 
 Writes the tables of the schema without identifiers: DIR/<table>.csv and
 DIR/manifest.json (the profile, the tables, what each column became, row
 counts, the gate's verdict). Rows are read through the wrapper, decrypted
 and written one at a time. P is a built-in profile (safe-harbor, limited,
-relative-dates) or a YAML profile file (docs/EXPORT.md).
+relative-dates) or a YAML profile file (docs/EXPORT.md); --print-profile
+prints a built-in profile's YAML, to start one's own from.
 
 Before the export is declared done the gate scans DIR as scan --dir does:
 a column judged phi that the profile does not allow, free text that still
@@ -47,8 +49,17 @@ func exportCmd(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "write the export to directory `DIR` (must not exist, or be empty)")
 	auditLog := fs.String("audit-log", "", "append the export's audit records to the JSON-lines log `FILE`")
 	gateSample := fs.Int("gate-sample", 0, "rows per file the gate reads, 0 for every row")
+	printProfile := fs.String("print-profile", "", "print the YAML of the built-in profile `NAME` and exit")
 	if err := parse(fs, exportUsage, args, stderr); err != nil {
 		return exit(err, stderr)
+	}
+	if *printProfile != "" {
+		b, err := export.BuiltinYAML(*printProfile)
+		if err != nil {
+			return exit(exportErr(err), stderr)
+		}
+		stdout.Write(b)
+		return exitOK
 	}
 	if err := c.need("db", "schema", "kek"); err != nil {
 		return exit(err, stderr)

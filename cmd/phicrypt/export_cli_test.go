@@ -147,27 +147,16 @@ func TestExportCLI(t *testing.T) {
 
 func TestExportCLIGateFailsKeptSSN(t *testing.T) {
 	dsn, schema, kek, ssns := exportFixture(t)
-	profile := writeFile(t, "keep-ss.yaml", `version: 1
-name: keep-ss
-types:
-  patient_key: study_id
-  name: drop
-  first_name: drop
-  last_name: drop
-  birth_date: year
-  zip: zip3
-  phone: drop
-  date: year
-  free_text: scrub
-  identifier: drop
-  none: keep
-columns:
-  patient_data.ss: keep
-`)
+	// The README's way: print the built-in profile, keep ss.
+	code, yaml, stderr := runPhicrypt(t, "export", "--print-profile", "safe-harbor")
+	if code != exitOK || !strings.Contains(yaml, "name: safe-harbor") {
+		t.Fatalf("--print-profile: exit %d: %s", code, stderr)
+	}
+	profile := writeFile(t, "keep-ss.yaml", yaml+"columns:\n  patient_data.ss: keep\n")
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	logPath := filepath.Join(t.TempDir(), "audit.log")
-	code, _, stderr := runPhicrypt(t, "export", "--db", dsn, "--schema", schema, "--kek", kek, "--profile", profile,
+	code, _, stderr = runPhicrypt(t, "export", "--db", dsn, "--schema", schema, "--kek", kek, "--profile", profile,
 		"--out", out, "--audit-log", logPath)
 	if code != exitFinding {
 		t.Fatalf("exit %d, want 1: %s", code, stderr)
@@ -206,6 +195,7 @@ func TestExportCLIUsageErrors(t *testing.T) {
 		{[]string{"--profile", "limited", "--out", notEmpty}, "is not empty"},
 		{[]string{"--out", filepath.Join(t.TempDir(), "o")}, "--profile P is required"},
 		{[]string{"--profile", "limited"}, "--out DIR is required"},
+		{[]string{"--print-profile", "safe-harbour"}, `unknown built-in profile "safe-harbour"`},
 	} {
 		code, _, stderr := runPhicrypt(t, append(base, c.args...)...)
 		if code != exitUsage || !strings.Contains(stderr, c.want) {
