@@ -302,6 +302,22 @@ var letters = map[rune]string{'ø': "o", 'Ø': "o", 'ł': "l", 'Ł': "l", 'đ': 
 
 // foldRune is r lower-cased without its accents.
 func foldRune(r rune) string {
+	if r < rune(len(latinFold)) {
+		return latinFold[r]
+	}
+	return foldSlow(r)
+}
+
+// latinFold holds foldSlow of the Latin-1 and Latin Extended-A letters,
+// the accents of most names.
+var latinFold = func() (t [0x250]string) {
+	for r := range t {
+		t[r] = foldSlow(rune(r))
+	}
+	return t
+}()
+
+func foldSlow(r rune) string {
 	if s, ok := letters[r]; ok {
 		return s
 	}
