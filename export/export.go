@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/phicrypt/phicrypt/audit"
@@ -227,11 +228,21 @@ func auditExport(ctx context.Context, db *sqlwrap.DB, schema *sqlwrap.Schema, pl
 			if err == nil {
 				return aerr
 			}
-			return errors.Join(err, aerr)
+			return &auditJoined{err: err, aerr: aerr}
 		}
 	}
 	return err
 }
+
+// auditJoined is an export's error and the failure to record it, with one
+// "phicrypt: " prefix; errors.Is and errors.As see both.
+type auditJoined struct{ err, aerr error }
+
+func (j *auditJoined) Error() string {
+	return j.err.Error() + "; and " + strings.TrimPrefix(j.aerr.Error(), "phicrypt: ")
+}
+
+func (j *auditJoined) Unwrap() []error { return []error{j.err, j.aerr} }
 
 // actorOf is the actor of ctx, with the profile as purpose when none is
 // set.
