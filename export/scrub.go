@@ -81,6 +81,45 @@ func (o *ownIDs) add(kind, v string) {
 	}
 }
 
+// placeCodes encode the placeholders in pack.
+var placeCodes = map[string]byte{"[NAME]": 'N', "[PHONE]": 'P', "[SSN]": 'S', "[MRN]": 'M', "[EMAIL]": 'E', "[ADDRESS]": 'A'}
+
+var codePlaces = func() map[byte]string {
+	m := map[byte]string{}
+	for p, c := range placeCodes {
+		m[c] = p
+	}
+	return m
+}()
+
+// pack encodes o in one string (a code byte, the folded value and a NUL
+// each), the form kept per patient for the text of other tables: about
+// 100 bytes a patient.
+func (o ownIDs) pack() string {
+	var b strings.Builder
+	for _, id := range o {
+		b.WriteByte(placeCodes[id.place])
+		b.WriteString(id.folded)
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// unpack appends the identifiers of a packed string to o.
+func (o ownIDs) unpack(s string) ownIDs {
+	for len(s) > 1 {
+		i := strings.IndexByte(s, 0)
+		if i < 0 {
+			break
+		}
+		id := ownID{folded: s[1:i], place: codePlaces[s[0]]}
+		id.digits = s[0] == 'P' || s[0] == 'S'
+		o = append(o, id)
+		s = s[i+1:]
+	}
+	return o
+}
+
 // scrubber replaces identifiers in free text. It is not safe for
 // concurrent use.
 type scrubber struct {

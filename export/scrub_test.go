@@ -35,6 +35,11 @@ func TestScrubRowsOwnIdentifiers(t *testing.T) {
 			t.Errorf("scrub(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
+	// Packed, as kept for the text of the patient's other rows, they
+	// scrub the same.
+	if got := sc.scrub("seen by NUNEZ; call 6174441234", ownIDs(nil).unpack(own.pack())); got != "seen by [NAME]; call [PHONE]" {
+		t.Errorf("unpacked: %q", got)
+	}
 	// Without the row's identifiers only the detectors apply, and what
 	// they find goes.
 	got := sc.scrub("Dr. Jones saw the patient on 03/14/2021, call (617) 253-1000", nil)

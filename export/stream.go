@@ -27,8 +27,9 @@ type writer struct {
 	// refs are the reference days of the patients (Days), by key.
 	refs map[string]int64
 	// own are the identifiers of the patients, by key, for scrubbing the
-	// text of other tables; nil when no other table has text to scrub.
-	own   map[string]ownIDs
+	// text of other tables (ownIDs.pack: one string a patient); nil when
+	// no other table has text to scrub.
+	own   map[string]string
 	ownMu sync.RWMutex
 }
 
@@ -40,7 +41,7 @@ func newWriter(ctx context.Context, db *sqlwrap.DB, plan *Plan, opts Options) (*
 	w := &writer{db: db, plan: plan, opts: opts, ids: studyIDs{key: key}}
 	for _, tp := range plan.Tables {
 		if !tp.patient && tp.Patient != "" && tp.has(Scrub) {
-			w.own = map[string]ownIDs{}
+			w.own = map[string]string{}
 		}
 	}
 	for _, tp := range plan.Tables {
@@ -213,13 +214,14 @@ func (rw *rowWorker) batch(rows []sqlwrap.Row) ([][]string, error) {
 			}
 			if rw.keepOwn && pkey != "" {
 				rw.w.ownMu.Lock()
-				rw.w.own[pkey] = slices.Clone(rw.own)
+				rw.w.own[pkey] = rw.own.pack()
 				rw.w.ownMu.Unlock()
 			}
 			if !tp.patient && rw.w.own != nil {
 				rw.w.ownMu.RLock()
-				rw.own = append(rw.own, rw.w.own[pkey]...)
+				packed := rw.w.own[pkey]
 				rw.w.ownMu.RUnlock()
+				rw.own = rw.own.unpack(packed)
 			}
 		}
 		rec := make([]string, len(rw.out))
