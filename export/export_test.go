@@ -123,6 +123,8 @@ func readCSV(t *testing.T, dir, name string) []map[string]string {
 }
 
 func TestExportProfilesLeaveNoIdentifier(t *testing.T) {
+	// Every table read in key ranges, one per CPU.
+	defer export.SetParallelRows(10)()
 	f := newFixture(t, testdb.DialectSQLite, 60)
 	for _, name := range export.Builtins() {
 		t.Run(name, func(t *testing.T) {
@@ -231,6 +233,7 @@ func TestExportSafeHarborGeneralises(t *testing.T) {
 }
 
 func TestExportRelativeDatesKeepIntervals(t *testing.T) {
+	defer export.SetParallelRows(10)()
 	f := newFixture(t, testdb.DialectSQLite, 40)
 	out := filepath.Join(t.TempDir(), "out")
 	m, err := runExport(t, f, "relative-dates", out)
@@ -405,6 +408,7 @@ func TestExportRefusesKeyringWithoutDecrypt(t *testing.T) {
 }
 
 func TestExportPostgres(t *testing.T) {
+	defer export.SetParallelRows(10)()
 	f := newFixture(t, testdb.DialectPostgres, 30)
 	out := filepath.Join(t.TempDir(), "out")
 	m, err := runExport(t, f, "safe-harbor", out)

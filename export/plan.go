@@ -46,6 +46,10 @@ type TablePlan struct {
 	Columns []ColumnPlan `json:"columns"`
 	// patient marks the patient table.
 	patient bool
+	// key is the table's key, intKey whether it is an integer (the table
+	// can then be read in key ranges).
+	key    string
+	intKey bool
 }
 
 // Plan is what an export writes.
@@ -173,7 +177,7 @@ func scanTable(r *phiscan.Report, name string) *phiscan.TableReport {
 
 // planTable gives each column of t its kind.
 func planTable(ctx context.Context, db *sqlwrap.DB, t *sqlwrap.Table, p *Profile, scan *phiscan.TableReport) (*TablePlan, error) {
-	tp := &TablePlan{Name: t.Name}
+	tp := &TablePlan{Name: t.Name, key: t.Key, intKey: t.KeyType != "text"}
 	all := columnNames(t)
 	// A decrypted sample of the protected columns.
 	ta, err := db.Table(t.Name)

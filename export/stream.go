@@ -3,10 +3,14 @@ package export
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/phicrypt/phicrypt/cipher"
 	"github.com/phicrypt/phicrypt/sqlwrap"
@@ -60,21 +64,15 @@ func (tp *TablePlan) has(a Action) bool {
 	return slices.ContainsFunc(tp.Columns, func(c ColumnPlan) bool { return c.Action == a })
 }
 
-// batchRows is the number of rows handed to a worker at a time.
+// batchRows is the number of rows a reader transforms and hands to the
+// writer at a time.
 const batchRows = 256
 
-// job is a batch of rows to transform; out receives its records.
-type job struct {
-	rows []sqlwrap.Row
-	out  chan result
-}
+// parallelRows is the size from which a table is read in key ranges, one
+// per CPU (a variable for the tests).
+var parallelRows int64 = 20_000
 
-type result struct {
-	recs [][]string
-	err  error
-}
-
-// rowWorker is the state of one transforming goroutine.
+// rowWorker is the state of one reading goroutine.
 type rowWorker struct {
 	w     *writer
 	tp    *TablePlan
@@ -87,12 +85,18 @@ type rowWorker struct {
 	keepOwn, scrubs bool
 }
 
-// table writes one table; it returns the rows written. The rows are read
-// and decrypted in order by the wrapper, transformed in batches by one
-// worker per CPU, and written in their order by one writer: memory holds
-// a few batches, whatever the table's size.
+// table writes one table; it returns the rows written. A table with an
+// integer key of parallelRows rows or more is read in key ranges, one per
+// CPU, each by a goroutine that decrypts (in the wrapper) and transforms
+// its rows in batches; one writer writes the batches as they come, so rows
+// are grouped by range, not sorted. Memory holds a few batches, whatever
+// the table's size.
 func (w *writer) table(ctx context.Context, dir string, tp *TablePlan) (n int64, err error) {
 	ta, err := w.db.Table(tp.Name)
+	if err != nil {
+		return 0, err
+	}
+	ranges, err := w.ranges(ctx, tp)
 	if err != nil {
 		return 0, err
 	}
@@ -116,81 +120,109 @@ func (w *writer) table(ctx context.Context, dir string, tp *TablePlan) (n int64,
 	if err := f.write(header); err != nil {
 		return 0, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	workers := max(1, runtime.GOMAXPROCS(0))
-	jobs := make(chan job, workers)
-	pending := make(chan chan result, 2*workers)
-	var wg sync.WaitGroup
-	for range workers {
-		sc, err := newScrubber(w.opts.config())
-		if err != nil {
-			return 0, err
-		}
-		rw := &rowWorker{w: w, tp: tp, out: out, scrub: sc, ids: w.ids.clone(), scrubs: tp.has(Scrub),
-			keepOwn: tp.patient && w.own != nil}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				recs, err := rw.batch(j.rows)
-				j.out <- result{recs, err}
-			}
-		}()
-	}
-	// The writer: records in the order of the batches.
+	g, gctx := errgroup.WithContext(ctx)
+	batches := make(chan [][]string, 2*len(ranges))
 	var werr error
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
-		for ch := range pending {
-			r := <-ch
+		for recs := range batches {
 			if werr != nil {
 				continue
 			}
-			if werr = r.err; werr != nil {
-				cancel()
-				continue
-			}
-			for _, rec := range r.recs {
+			for _, rec := range recs {
 				if err := f.write(rec); err != nil {
 					werr = fmt.Errorf("phicrypt: %w: %s.csv: %v", ErrOutput, tp.Name, err)
-					cancel()
 					break
 				}
 				n++
 			}
 		}
 	}()
-	send := func(rows []sqlwrap.Row) {
-		ch := make(chan result, 1)
-		jobs <- job{rows, ch}
-		pending <- ch
-	}
-	var rerr error
-	rows := make([]sqlwrap.Row, 0, batchRows)
-	for row, err := range ta.Rows(ctx, sqlwrap.Query{}) {
+	for _, q := range ranges {
+		sc, err := newScrubber(w.opts.config())
 		if err != nil {
-			rerr = err
-			break
+			return 0, err
 		}
-		rows = append(rows, row)
-		if len(rows) == batchRows {
-			send(rows)
-			rows = make([]sqlwrap.Row, 0, batchRows)
-		}
+		rw := &rowWorker{w: w, tp: tp, out: out, scrub: sc, ids: w.ids.clone(), scrubs: tp.has(Scrub),
+			keepOwn: tp.patient && w.own != nil}
+		g.Go(func() error {
+			rows := make([]sqlwrap.Row, 0, batchRows)
+			flush := func() error {
+				recs, err := rw.batch(rows)
+				if err != nil {
+					return err
+				}
+				select {
+				case batches <- recs:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+				rows = rows[:0]
+				return nil
+			}
+			for row, err := range ta.Rows(gctx, q) {
+				if err != nil {
+					return err
+				}
+				rows = append(rows, row)
+				if len(rows) == batchRows {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+			}
+			if len(rows) > 0 {
+				return flush()
+			}
+			return nil
+		})
 	}
-	if rerr == nil && len(rows) > 0 {
-		send(rows)
-	}
-	close(jobs)
-	close(pending)
-	wg.Wait()
+	rerr := g.Wait()
+	close(batches)
 	<-written
-	if werr != nil {
-		return n, werr
+	if rerr != nil {
+		return n, rerr
 	}
-	return n, rerr
+	return n, werr
+}
+
+// ranges are the queries that read tp: one per CPU over its key range
+// when its key is an integer and it has parallelRows rows or more, else
+// one for the whole table.
+func (w *writer) ranges(ctx context.Context, tp *TablePlan) ([]sqlwrap.Query, error) {
+	parts := runtime.GOMAXPROCS(0)
+	if !tp.intKey || parts < 2 {
+		return []sqlwrap.Query{{}}, nil
+	}
+	var lo, hi sql.NullInt64
+	var count int64
+	q := fmt.Sprintf("SELECT MIN(%[1]s), MAX(%[1]s), COUNT(*) FROM %[2]s", w.quote(tp.key), w.quote(tp.Name))
+	if err := w.db.SQL().QueryRowContext(ctx, q).Scan(&lo, &hi, &count); err != nil {
+		return nil, fmt.Errorf("phicrypt: export: %s: key range: %w", tp.Name, err)
+	}
+	if count < parallelRows || !lo.Valid || hi.Int64-lo.Int64 < int64(parts) {
+		return []sqlwrap.Query{{}}, nil
+	}
+	step := (hi.Int64 - lo.Int64) / int64(parts)
+	var qs []sqlwrap.Query
+	for i := range parts {
+		from := lo.Int64 + int64(i)*step
+		q := sqlwrap.Query{Where: []sqlwrap.Pred{sqlwrap.Ge(tp.key, from)}}
+		if i < parts-1 {
+			q.Where = append(q.Where, sqlwrap.Lt(tp.key, from+step))
+		}
+		qs = append(qs, q)
+	}
+	return qs, nil
+}
+
+// quote quotes an identifier for the database.
+func (w *writer) quote(name string) string {
+	if w.db.Dialect() == "mysql" {
+		return "`" + strings.ReplaceAll(name, "`", "``") + "`"
+	}
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
 // batch transforms rows into records.
