@@ -420,3 +420,37 @@ func TestExportPostgres(t *testing.T) {
 		t.Errorf("rows %d", m.Tables[0].Rows)
 	}
 }
+
+func TestExportFailureRemovesTheFiles(t *testing.T) {
+	defer export.SetParallelRows(10)()
+	f := newFixture(t, testdb.DialectSQLite, 30)
+	dir := t.TempDir()
+	// city holds no ZIP codes: the zip3 action fails part-way.
+	path := filepath.Join(dir, "p.yaml")
+	os.WriteFile(path, []byte("version: 1\nname: x\ntypes:\n  none: keep\n  identifier: drop\n  patient_key: study_id\n  free_text: scrub\n"+
+		"columns:\n  patient_data.city: zip3\n"), 0o600)
+	out := filepath.Join(dir, "out")
+	_, err := runExport(t, f, path, out)
+	if err == nil || !strings.Contains(err.Error(), "patient_data.city: not a ZIP code") {
+		t.Fatalf("got %v", err)
+	}
+	for _, p := range f.patients {
+		if strings.Contains(err.Error(), p.city) {
+			t.Fatal("the error quotes a value")
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("left behind: %v", entries)
+	}
+	// A cancelled export leaves nothing either.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p, _ := export.LoadProfile("safe-harbor")
+	if _, err := export.Run(ctx, f.db, f.schema, export.Options{Profile: p, Out: out, Keyring: f.ring, Now: exportNow}); err == nil {
+		t.Fatal("cancelled export succeeded")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("left behind after cancel: %v", entries)
+	}
+}
