@@ -26,12 +26,19 @@ var textHitTypes = [thCount]string{"ssn", "phone", "email", "url", "ip", "mrn", 
 type textHits struct {
 	mask  uint16
 	first [thCount]string
+	// spans, when set, receives every identifier found (TextFinder);
+	// text is the value scanned, whose substrings add is given.
+	spans *[]TextSpan
+	text  string
 }
 
 func (h *textHits) add(t int, s string) {
 	if h.mask&(1<<t) == 0 {
 		h.mask |= 1 << t
 		h.first[t] = s
+	}
+	if h.spans != nil {
+		h.addSpan(t, s)
 	}
 }
 

@@ -1,10 +1,8 @@
 package sqlwrap
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"reflect"
@@ -12,6 +10,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/phicrypt/phicrypt/blindindex"
+	"github.com/phicrypt/phicrypt/internal/yamldoc"
 )
 
 // Defaults of the schema file and struct tags (docs/SCHEMA.md).
@@ -230,26 +229,8 @@ func ParseSchema(source string, data []byte) (*Schema, error) {
 	return s, nil
 }
 
-// decodeYAML turns a panic of the YAML library into an error: a schema
-// loader must not take a service down over a malformed file.
-func decodeYAML(data []byte, v any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("YAML decoder failed: %v", r)
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict())
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	// A second document would be ignored, and with it whatever it
-	// protects.
-	var more any
-	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
-		return errors.New("more than one YAML document (remove the second ---)")
-	}
-	return nil
-}
+// decodeYAML decodes one strict YAML document (internal/yamldoc).
+func decodeYAML(data []byte, v any) error { return yamldoc.Decode(data, v) }
 
 // yamlError reports a decoding error as "source:line:column: message",
 // without the source excerpt the library adds.

@@ -71,6 +71,7 @@ var commands = map[string]command{
 	"audit":     {"verify the hash chain and checkpoints of an audit log", auditCmd},
 	"reindex":   {"write an index's tokens into every row (new index, changed definition, key rotation)", reindexCmd},
 	"linkage":   {"privacy-preserving linkage tokens: evaluator server, keys, tokenizing a CSV", linkageCmd},
+	"export":    {"write the tables as CSV without identifiers (safe-harbor, limited, relative-dates), checked by the gate", exportCmd},
 }
 
 func usage() string {
