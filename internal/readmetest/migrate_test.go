@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -113,6 +114,81 @@ func TestReadmeEncryptingExistingTable(t *testing.T) {
 	}
 	if !sawDrop {
 		t.Fatal("the README ran no migrate --drop-plaintext")
+	}
+	runExportSection(t, string(readme), work, env, exports, phicryptBin, canaries)
+}
+
+// exportSection continues the section above in the same folder.
+const exportSection = "### De-identified export"
+
+// runExportSection runs the commands of the README's "De-identified
+// export" after those of "Encrypting an existing table", with their
+// exports: each must exit 0, or the status its trailing "# exit N" names;
+// the export's files must hold none of the legacy SSNs and e-mail
+// addresses, and a refused export must leave no folder.
+func runExportSection(t *testing.T, readme, work string, env, exports []string, phicryptBin string, canaries map[string]bool) {
+	t.Helper()
+	start := strings.Index(readme, "\n"+exportSection+"\n")
+	if start < 0 {
+		t.Fatalf("README has no section %q", exportSection)
+	}
+	body := readme[start+len(exportSection)+2:]
+	if end := regexp.MustCompile(`\n#{2,3} `).FindStringIndex(body); end != nil {
+		body = body[:end[0]]
+	}
+	cmds, err := SectionCommands("\n"+exportSection+"\n"+body, exportSection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exitRE := regexp.MustCompile(`#\s*exit (\d+)`)
+	exported := 0
+	for _, cmd := range cmds {
+		want := 0
+		if m := exitRE.FindStringSubmatch(cmd); m != nil {
+			want, _ = strconv.Atoi(m[1])
+		}
+		line := cmd
+		if !strings.HasPrefix(cmd, phicryptCmd+" ") {
+			if !strings.HasPrefix(cmd, "printf ") {
+				t.Fatalf("README command %q is neither %q nor a printf: this test cannot run it", cmd, phicryptCmd)
+			}
+		} else {
+			line = shQuote(phicryptBin) + strings.TrimPrefix(cmd, phicryptCmd)
+		}
+		code, stdout, stderr := shell(t, work, env, exports, line)
+		t.Logf("$ %s\nexit %d\n%s%s", cmd, code, abbreviate(stdout), abbreviate(stderr))
+		if code != want {
+			t.Fatalf("README command %q: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", cmd, code, want, stdout, stderr)
+		}
+		args := commandArgs(cmd)
+		if len(args) == 0 || args[0] != "export" || has(args, "--print-profile") {
+			continue
+		}
+		out := ""
+		for i, a := range args {
+			if a == "--out" && i+1 < len(args) {
+				out = filepath.Join(work, args[i+1])
+			}
+		}
+		if want != 0 {
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("the refused export left %s", out)
+			}
+			continue
+		}
+		exported++
+		files, _ := filepath.Glob(filepath.Join(out, "*"))
+		if len(files) < 2 {
+			t.Fatalf("the export wrote %v", files)
+		}
+		for _, f := range files {
+			if grepFiles(f, canaries) {
+				t.Errorf("%s holds a legacy SSN or e-mail", f)
+			}
+		}
+	}
+	if exported == 0 {
+		t.Fatal("the README's export section ran no export")
 	}
 }
 
