@@ -6,6 +6,8 @@
 //	--schema FILE   the YAML schema of the protected columns
 //	--kek URI       the key encryption key (or PHICRYPT_KEK)
 //	--json          machine-readable output instead of a table
+//	--audit-log FILE  on the commands that read, search or write PHI or manage
+//	                keys: append their audit records to FILE (docs/FORMAT.md §9)
 //
 // Exit codes: 0 success, 1 a finding (verify found a problem) or a
 // failure, 2 a usage error.
@@ -39,6 +41,13 @@
 //	                                  sample the tables, recommend token sizes per index with
 //	                                  their leakage (rows per token, candidates per query), and
 //	                                  write a schema with those sizes
+//
+// Migrating, checking and sharing (each documented by its --help):
+// migrate, verify, reencrypt, reindex, scan; audit verify (the hash chain
+// and checkpoints of an audit log); export (tables as CSV without
+// identifiers under a profile, checked by the gate: docs/EXPORT.md);
+// linkage keygen|token|serve|tokenize (privacy-preserving linkage tokens:
+// docs/LINKAGE.md).
 package main
 
 import (
