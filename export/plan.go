@@ -305,7 +305,13 @@ func (plan *Plan) linkPatients(tables []*sqlwrap.Table) {
 	}
 	pt.patient, pt.Patient = true, key
 	plan.PatientTable = pt.Name
-	for _, tp := range plan.Tables {
+	// In another table the patient key is a link column (pid,
+	// patient_id, <patient table>_id), else a column named as the
+	// patient table's key; never that table's own key: encounters.id
+	// numbers encounters, and hashed as a patient key it would link an
+	// encounter to the patient whose id it happens to equal.
+	links := append(slices.Clone(linkNames), strings.ToLower(pt.Name)+"_id", strings.ToLower(strings.TrimSuffix(pt.Name, "s"))+"_id")
+	for j, tp := range plan.Tables {
 		for i := range tp.Columns {
 			c := &tp.Columns[i]
 			if c.From == FromProfile {
@@ -317,11 +323,32 @@ func (plan *Plan) linkPatients(tables []*sqlwrap.Table) {
 			switch {
 			case tp == pt && c.Source == rowID:
 				c.Kind, c.From = KindIdentifier, FromKey
-			case tp == pt && c.Source == key || tp != pt && tp.Patient == "" &&
-				(strings.EqualFold(c.Source, key) || slices.Contains(linkNames, strings.ToLower(c.Source))):
+			case tp == pt && c.Source == key:
 				c.Kind, c.From = KindPatientKey, FromKey
-				tp.Patient = c.Source
 			}
+		}
+		if tp == pt || tp.Patient != "" {
+			continue
+		}
+		link := -1
+		for i, c := range tp.Columns {
+			if c.From != FromProfile && slices.Contains(links, strings.ToLower(c.Source)) {
+				link = i
+				break
+			}
+		}
+		if link < 0 {
+			for i, c := range tp.Columns {
+				if c.From != FromProfile && strings.EqualFold(c.Source, key) && c.Source != tables[j].Key {
+					link = i
+					break
+				}
+			}
+		}
+		if link >= 0 {
+			c := &tp.Columns[link]
+			c.Kind, c.From = KindPatientKey, FromKey
+			tp.Patient = c.Source
 		}
 	}
 }
