@@ -39,23 +39,36 @@ tables:
       - {name: reason, type: string, nullable: true, max_length: 256}
 `
 
-func TestExportPatientKeyIsThePatientIDColumn(t *testing.T) {
+// schemaDB opens a new SQLite database with the schema text under a new
+// local key file, closed at the end of the test; it returns the
+// database, the schema, a keyring without a grant and the test folder.
+func schemaDB(t *testing.T, name, text string) (*sqlwrap.DB, *sqlwrap.Schema, *cipher.Keyring, string) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	keyPath := filepath.Join(dir, "dev.key")
 	if err := local.Create(keyPath); err != nil {
 		t.Fatal(err)
 	}
-	s, err := sqlwrap.ParseSchema("rowid.yaml", []byte(rowIDSchema))
+	s, err := sqlwrap.ParseSchema(name, []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dsn := "sqlite:" + filepath.Join(dir, "emr.db")
-	db, err := phicrypt.Connect(ctx, dsn, local.URI(keyPath), s)
+	db, err := phicrypt.Connect(ctx, "sqlite:"+filepath.Join(dir, "emr.db"), local.URI(keyPath), s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	ring, err := phicrypt.OpenKeyring(ctx, db.SQL(), "sqlite", local.URI(keyPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, s, ring, dir
+}
+
+func TestExportPatientKeyIsThePatientIDColumn(t *testing.T) {
+	ctx := context.Background()
+	db, s, ring, dir := schemaDB(t, "rowid.yaml", rowIDSchema)
 	pd, _ := db.Table("patient_data")
 	enc, _ := db.Table("form_encounter")
 	for i := int64(1); i <= 12; i++ {
@@ -71,10 +84,6 @@ func TestExportPatientKeyIsThePatientIDColumn(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-	}
-	ring, err := phicrypt.OpenKeyring(ctx, db.SQL(), "sqlite", local.URI(keyPath))
-	if err != nil {
-		t.Fatal(err)
 	}
 	p, _ := export.LoadProfile("safe-harbor")
 	out := filepath.Join(dir, "out")
@@ -131,20 +140,7 @@ tables:
 // column is, and every encounter's study id is its own patient's.
 func TestExportEncounterKeyIsNotAPatientKey(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	keyPath := filepath.Join(dir, "dev.key")
-	if err := local.Create(keyPath); err != nil {
-		t.Fatal(err)
-	}
-	s, err := sqlwrap.ParseSchema("idkeyed.yaml", []byte(idKeyedSchema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := phicrypt.Connect(ctx, "sqlite:"+filepath.Join(dir, "emr.db"), local.URI(keyPath), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, s, ring, dir := schemaDB(t, "idkeyed.yaml", idKeyedSchema)
 	pats, _ := db.Table("patients")
 	enc, _ := db.Table("encounters")
 	// Encounter i+12 belongs to patient i: its id is another patient's.
@@ -159,10 +155,6 @@ func TestExportEncounterKeyIsNotAPatientKey(t *testing.T) {
 			"enc_date": cipher.Date{Year: 2021, Month: time.June, Day: int(i)}}); err != nil {
 			t.Fatal(err)
 		}
-	}
-	ring, err := phicrypt.OpenKeyring(ctx, db.SQL(), "sqlite", local.URI(keyPath))
-	if err != nil {
-		t.Fatal(err)
 	}
 	p, _ := export.LoadProfile("limited")
 	out := filepath.Join(dir, "out")
