@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/phicrypt/phicrypt/audit"
@@ -149,13 +150,18 @@ func checkOut(out string) error {
 // place renames the finished temporary directory to out, which may exist
 // empty.
 func place(tmp, out string) error {
-	if err := os.Remove(out); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("phicrypt: %w: %v", ErrOutput, err)
+	err := os.Remove(out)
+	if err == nil || errors.Is(err, os.ErrNotExist) {
+		err = os.Rename(tmp, out)
 	}
-	if err := os.Rename(tmp, out); err != nil {
-		return fmt.Errorf("phicrypt: %w: %v", ErrOutput, err)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST):
+		// Another export (or anyone) filled out while this one ran.
+		return fmt.Errorf("phicrypt: %w: %s was filled while this export ran (another export to the same directory?); this export's files are removed", ErrOutExists, out)
 	}
-	return nil
+	return fmt.Errorf("phicrypt: %w: %v", ErrOutput, err)
 }
 
 // checkGrant refuses a keyring that may not decrypt every protected
